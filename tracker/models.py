@@ -191,6 +191,82 @@ class ParsedCatalog:
 
 
 @dataclass(frozen=True)
+class FetchRecord:
+    """One attempt to get a capture (live fetch, import or backfill), stored whatever its outcome."""
+
+    source: str
+    method: str  # collect / import / backfill
+    started_at: datetime  # aware UTC
+    outcome: str  # new / unchanged / not_modified, or an error outcome (TrackerError.outcome)
+    board: str | None = None
+    url: str | None = None
+    format: str | None = None
+    finished_at: datetime | None = None
+    http_status: int | None = None
+    error: str | None = None
+    attempts: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    body: bytes | None = None  # raw, uncompressed; the store compresses it
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    """A stored snapshot without its entries: enough to choose which ones to compare."""
+
+    id: int
+    board: str
+    as_of: date
+    observed_at: datetime
+    window_start: date | None = None
+    window_end: date | None = None
+    row_count: int = 0
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class PriceRecord:
+    """A model's catalogue price and context length as first observed on a day (stored only on change)."""
+
+    model_id: str  # canonical OpenRouter slug
+    observed_on: date
+    catalog_id: str
+    name: str
+    prompt_price_per_m: Decimal | None
+    completion_price_per_m: Decimal | None
+    context_length: int | None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A canonical model with every name and key it has been seen under."""
+
+    model_id: str
+    name: str  # current display name
+    source: str  # "arena" or "openrouter"
+    organization: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # (kind, alias): kind is "key", "name", "catalog_id", ...
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """Health of one source, from its recorded fetch attempts and snapshots."""
+
+    source: str
+    last_attempt_at: datetime | None
+    last_outcome: (
+        str | None
+    )  # new / unchanged / not_modified / transient / blocked / layout / invalid / gone / error
+    last_success_at: datetime | None
+    last_as_of: date | None  # upstream date of the newest snapshot
+    consecutive_failures: int
+    last_error: str | None
+    stale: bool
+    stale_since: date | None  # the upstream date that stopped advancing, when stale
+
+
+@dataclass(frozen=True)
 class Event:
     """One thing that changed between two snapshots of a board (contract in DESIGN.md)."""
 
@@ -208,7 +284,15 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
-        for name in ("model", "model_id", "from_rank", "to_rank", "value_before", "value_after", "growth_pct"):
+        for name in (
+            "model",
+            "model_id",
+            "from_rank",
+            "to_rank",
+            "value_before",
+            "value_after",
+            "growth_pct",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

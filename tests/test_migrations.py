@@ -1,0 +1,89 @@
+"""Migrations: empty -> head, head -> base -> head with rows present, and no drift, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from tracker import migrate
+from tracker.db import make_engine
+from tracker.models import Entry, ParsedSnapshot, RankKind
+from tracker.store import Store
+
+TABLES = {
+    "boards",
+    "fetches",
+    "snapshots",
+    "entries",
+    "models",
+    "model_aliases",
+    "catalog_prices",
+    "events",
+    "posts",
+    "job_runs",
+    "run_locks",
+}
+VIEWS = {"current_snapshots", "latest_rankings", "rank_history", "weekly_tokens", "event_log"}
+
+
+def _snapshot() -> ParsedSnapshot:
+    entries = tuple(
+        Entry(model_id=f"m{i}", model=f"Model {i}", rank=i, rank_kind=RankKind.BY_VALUE, tokens=1000 - i)
+        for i in range(1, 8)
+    )
+    return ParsedSnapshot(
+        "openrouter-weekly",
+        date(2026, 8, 1),
+        entries,
+        "test",
+        window_start=date(2026, 7, 26),
+        window_end=date(2026, 8, 1),
+    )
+
+
+def test_empty_to_head_creates_every_table_and_view(empty_db_url):
+    engine = make_engine(empty_db_url)
+    try:
+        assert migrate.current_revision(engine) is None
+        migrate.upgrade(engine)
+        tables, views = migrate.table_and_view_names(engine)
+        assert tables - {"alembic_version"} == TABLES
+        assert views == VIEWS
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_models_match_migrations(empty_db_url):
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine)
+        assert migrate.drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_head_base_head_with_rows_present(empty_db_url):
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine)
+        store = Store(engine)
+        result = store.save_snapshot(_snapshot(), observed_at=datetime(2026, 8, 2, tzinfo=UTC), fetch_id=None)
+        assert result.status == "new"
+        migrate.downgrade(engine, "base")
+        tables, views = migrate.table_and_view_names(engine)
+        assert tables <= {"alembic_version"}
+        assert views == set()
+        migrate.upgrade(engine)
+        again = Store(engine).save_snapshot(_snapshot(), observed_at=datetime(2026, 8, 2, tzinfo=UTC), fetch_id=None)
+        assert again.status == "new"
+        assert migrate.drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_migrations_ship_inside_the_package():
+    from importlib.resources import files
+
+    versions = files("tracker.migrations") / "versions"
+    assert any(p.name.startswith("0001") for p in versions.iterdir())
+    assert (files("tracker.migrations") / "env.py").is_file()

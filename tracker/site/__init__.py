@@ -1,0 +1,1 @@
+"""Static site: pages, charts, downloads and the atomic writer."""

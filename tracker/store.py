@@ -1,0 +1,469 @@
+"""Writing the SQL history: fetch attempts, snapshots, model identity, prices, events, posts.
+
+Each public method is one transaction: it all lands or none of it does. Reads live in `history`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from tracker import db
+from tracker.models import (
+    BOARDS,
+    CatalogModel,
+    Entry,
+    Event,
+    FetchRecord,
+    ParsedCatalog,
+    ParsedSnapshot,
+    Post,
+    RankKind,
+)
+from tracker.validate import content_hash
+
+_CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: str  # "new" or "unchanged"
+    snapshot_id: int
+    board: str
+    as_of: date
+    row_count: int
+
+
+@dataclass(frozen=True)
+class CatalogResult:
+    status: str  # "new" (some price or model changed) or "unchanged"
+    models: int
+    price_changes: int
+    new_models: int
+
+
+@dataclass(frozen=True)
+class RawCapture:
+    """A stored fetch body, for re-deriving snapshots after a parser fix."""
+
+    fetch_id: int
+    source: str
+    board: str | None
+    format: str | None
+    started_at: datetime
+    body: bytes
+
+
+def compress(body: bytes) -> bytes:
+    return zlib.compress(body, 6)
+
+
+def decompress(body: bytes) -> bytes:
+    return zlib.decompress(body)
+
+
+def catalogue_key(model: CatalogModel) -> str:
+    """The ranking key a catalogue entry prices: its canonical slug plus any `:variant` of its id."""
+    _, sep, variant = model.catalog_id.partition(":")
+    return f"{model.slug}:{variant}" if sep and not model.slug.endswith(f":{variant}") else model.slug
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = db.writer(engine)
+
+    def _session(self) -> Session:
+        return Session(self._writer, expire_on_commit=False)
+
+    # ---- fetch attempts
+
+    def record_fetch(self, record: FetchRecord) -> int:
+        body = record.body
+        with self._session() as session, session.begin():
+            row = db.FetchRow(
+                source=record.source,
+                board_id=record.board,
+                method=record.method,
+                url=record.url,
+                format=record.format,
+                started_at=record.started_at,
+                finished_at=record.finished_at,
+                http_status=record.http_status,
+                outcome=record.outcome,
+                error=record.error,
+                attempts=record.attempts,
+                etag=record.etag,
+                last_modified=record.last_modified,
+                content_type=record.content_type,
+                sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
+                body_size=len(body) if body is not None else None,
+                body=compress(body) if body is not None else None,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def set_fetch_outcome(self, fetch_id: int, outcome: str, error: str | None = None) -> None:
+        with self._session() as session, session.begin():
+            row = session.get_one(db.FetchRow, fetch_id)
+            row.outcome = outcome
+            row.error = error
+
+    def raw_captures(self, source: str | None = None) -> Iterator[RawCapture]:
+        """Stored bodies oldest first, one at a time (bodies can be megabytes)."""
+        query = (
+            select(db.FetchRow.id)
+            .where(db.FetchRow.body.is_not(None), db.FetchRow.format.is_not(None))
+            .order_by(db.FetchRow.started_at, db.FetchRow.id)
+        )
+        if source:
+            query = query.where(db.FetchRow.source == source)
+        with Session(self.engine) as session:
+            ids = list(session.scalars(query))
+        for fetch_id in ids:
+            with Session(self.engine) as session:
+                row = session.get_one(db.FetchRow, fetch_id)
+                assert row.body is not None
+                yield RawCapture(
+                    row.id, row.source, row.board_id, row.format, row.started_at, decompress(row.body)
+                )
+
+    # ---- snapshots
+
+    def save_snapshot(
+        self, parsed: ParsedSnapshot, *, observed_at: datetime, fetch_id: int | None
+    ) -> SaveResult:
+        """Store a validated capture; the same content twice is one snapshot ("unchanged")."""
+        digest = content_hash(parsed)
+        board = BOARDS[parsed.board]
+        with self._session() as session, session.begin():
+            self._ensure_board(session, parsed.board)
+            existing = session.scalar(
+                select(db.SnapshotRow).where(
+                    db.SnapshotRow.board_id == parsed.board, db.SnapshotRow.content_hash == digest
+                )
+            )
+            if existing is not None:
+                return SaveResult("unchanged", existing.id, parsed.board, existing.as_of, existing.row_count)
+            models = self._resolve_models(session, board.source, parsed.entries, parsed.as_of)
+            kinds = {e.rank_kind for e in parsed.entries}
+            snapshot = db.SnapshotRow(
+                board_id=parsed.board,
+                as_of=parsed.as_of,
+                window_start=parsed.window_start,
+                window_end=parsed.window_end,
+                observed_at=observed_at,
+                fetch_id=fetch_id,
+                content_hash=digest,
+                row_count=len(parsed.entries),
+                method=parsed.method,
+                rank_kind=str(kinds.pop()) if len(kinds) == 1 else "mixed",
+                notes=parsed.notes,
+            )
+            session.add(snapshot)
+            session.flush()
+            session.execute(
+                insert(db.EntryRow),
+                [_entry_row(snapshot.id, models[e.key].id, e) for e in parsed.entries],
+            )
+            return SaveResult("new", snapshot.id, parsed.board, parsed.as_of, len(parsed.entries))
+
+    def _ensure_board(self, session: Session, board_id: str) -> None:
+        if session.get(db.BoardRow, board_id) is None:
+            board = BOARDS[board_id]
+            session.add(
+                db.BoardRow(
+                    id=board.id,
+                    title=board.title,
+                    source=board.source,
+                    value_kind=str(board.value),
+                    window_kind=str(board.window),
+                )
+            )
+            session.flush()
+
+    def _resolve_models(
+        self, session: Session, source: str, entries: Sequence[Entry], as_of: date
+    ) -> dict[str, db.ModelRow]:
+        """Find or create the canonical model behind each upstream key; keep display names current."""
+        found = _models_by_alias(session, source, "key", [e.key for e in entries])
+        aliases = _Aliases(session, [m.id for m in found.values()])
+        for entry in entries:
+            model = found.get(entry.key)
+            if model is None:
+                model = self._new_model(session, aliases, source, entry.key, entry.organization, as_of)
+                found[entry.key] = model
+            if entry.model != entry.key:
+                aliases.rename(model, entry.model, as_of)
+            for alias in entry.aliases:
+                aliases.add(model, "name", alias, as_of)
+            if entry.organization and not model.organization:
+                model.organization = entry.organization
+        return found
+
+    def _new_model(
+        self,
+        session: Session,
+        aliases: _Aliases,
+        source: str,
+        key: str,
+        organization: str | None,
+        as_of: date,
+    ) -> db.ModelRow:
+        slug = key
+        if session.scalar(select(db.ModelRow.id).where(db.ModelRow.slug == slug)) is not None:
+            slug = f"{source}:{key}"  # two sources used the same key for different models
+        model = db.ModelRow(slug=slug, source=source, name=key, name_as_of=None, organization=organization)
+        session.add(model)
+        session.flush()
+        aliases.add(model, "key", key, as_of)
+        return model
+
+    # ---- catalogue
+
+    def save_catalog(self, catalog: ParsedCatalog, *, fetch_id: int | None) -> CatalogResult:
+        """Store catalogue prices and context lengths, one row per model only when they change."""
+        changes = new_models = 0
+        with self._session() as session, session.begin():
+            keys = [catalogue_key(m) for m in catalog.models]
+            found = _models_by_alias(session, "openrouter", "key", keys)
+            aliases = _Aliases(session, [m.id for m in found.values()])
+            latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
+            for key, item in sorted(zip(keys, catalog.models, strict=True)):
+                model = found.get(key)
+                if model is None:
+                    model = self._new_model(
+                        session, aliases, "openrouter", key, item.organization, catalog.as_of
+                    )
+                    found[key] = model
+                    new_models += 1
+                aliases.rename(model, item.name, catalog.as_of)
+                aliases.add(model, "catalog_id", item.catalog_id, catalog.as_of)
+                if item.organization and not model.organization:
+                    model.organization = item.organization
+                observed = (
+                    _price(item.prompt_price_per_m),
+                    _price(item.completion_price_per_m),
+                    item.context_length,
+                    item.catalog_id,
+                )
+                before = latest.get(model.id)
+                if before is not None and (before[0] == catalog.as_of or before[1:] == observed):
+                    continue
+                session.add(
+                    db.CatalogPriceRow(
+                        model_id=model.id,
+                        observed_on=catalog.as_of,
+                        catalog_id=item.catalog_id,
+                        name=item.name,
+                        prompt_price_per_m=observed[0],
+                        completion_price_per_m=observed[1],
+                        context_length=item.context_length,
+                        fetch_id=fetch_id,
+                    )
+                )
+                changes += 1
+        status = "new" if changes or new_models else "unchanged"
+        return CatalogResult(status, len(catalog.models), changes, new_models)
+
+    # ---- events and posts
+
+    def save_events(
+        self,
+        board: str,
+        from_snapshot_id: int | None,
+        to_snapshot_id: int,
+        keyed: Iterable[tuple[str, Event]],
+    ) -> int:
+        """Store events under their stable keys, skipping keys already stored; returns how many were new."""
+        keyed = list(keyed)
+        if not keyed:
+            return 0
+        with self._session() as session, session.begin():
+            self._ensure_board(session, board)
+            known = set(
+                session.scalars(
+                    select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed]))
+                )
+            )
+            slugs = {e.model_id for _, e in keyed if e.model_id}
+            ids = {
+                slug: model_id
+                for slug, model_id in session.execute(
+                    select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))
+                )
+            }
+            rows = []
+            for key, ev in keyed:
+                if key in known:
+                    continue
+                known.add(key)
+                rows.append(
+                    {
+                        "event_key": key,
+                        "board_id": board,
+                        "from_snapshot_id": from_snapshot_id,
+                        "to_snapshot_id": to_snapshot_id,
+                        "kind": ev.kind,
+                        "model_id": ids.get(ev.model_id) if ev.model_id else None,
+                        "from_rank": ev.from_rank,
+                        "to_rank": ev.to_rank,
+                        "value_before": ev.value_before,
+                        "value_after": ev.value_after,
+                        "growth_pct": ev.growth_pct,
+                        "significant": ev.significant,
+                        "payload": json.loads(json.dumps(ev.to_json(), sort_keys=True)),
+                    }
+                )
+            if rows:
+                session.execute(insert(db.EventRow), rows)
+            return len(rows)
+
+    def save_post(self, post: Post) -> bool:
+        """Store a post once; a stored post is never rewritten, so its GUID and text stay stable."""
+        text_hash = hashlib.sha256(post.text.encode("utf-8")).hexdigest()
+        with self._session() as session, session.begin():
+            if session.scalar(select(db.PostRow.id).where(db.PostRow.guid == post.guid)) is not None:
+                return False
+            session.add(
+                db.PostRow(
+                    guid=post.guid,
+                    slug=post.slug,
+                    title=post.title,
+                    published_at=post.published_at,
+                    lead=post.lead,
+                    sections=[
+                        {"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in post.sections
+                    ],
+                    boards=list(post.boards),
+                    snapshot_ids=list(post.snapshot_ids),
+                    content_hash=text_hash,
+                )
+            )
+            return True
+
+    # ---- scheduled job runs
+
+    def record_job_run(self, job: str, started_at: datetime, finished_at: datetime, exit_code: int) -> None:
+        with self._session() as session, session.begin():
+            session.add(
+                db.JobRunRow(job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code)
+            )
+
+
+def _entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
+    return {
+        "snapshot_id": snapshot_id,
+        "model_id": model_id,
+        "source_key": e.key,
+        "display_name": e.model,
+        "rank": e.rank,
+        "rank_kind": str(e.rank_kind if isinstance(e.rank_kind, RankKind) else RankKind(e.rank_kind)),
+        "rank_upper": e.rank_upper,
+        "rank_lower": e.rank_lower,
+        "score": e.score,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "votes": e.votes,
+        "tokens": e.tokens,
+        "prompt_tokens": e.prompt_tokens,
+        "completion_tokens": e.completion_tokens,
+        "change": e.change,
+        "share": e.share,
+        "organization": e.organization,
+    }
+
+
+def _models_by_alias(
+    session: Session, source: str, kind: str, aliases: Sequence[str]
+) -> dict[str, db.ModelRow]:
+    found: dict[str, db.ModelRow] = {}
+    unique = sorted(set(aliases))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        rows = session.execute(
+            select(db.ModelAliasRow.alias, db.ModelRow)
+            .join(db.ModelRow, db.ModelRow.id == db.ModelAliasRow.model_id)
+            .where(
+                db.ModelAliasRow.source == source,
+                db.ModelAliasRow.kind == kind,
+                db.ModelAliasRow.alias.in_(chunk),
+            )
+            .order_by(db.ModelRow.id)
+        )
+        for alias, model in rows:
+            found.setdefault(alias, model)
+    return found
+
+
+class _Aliases:
+    """The aliases of the models a transaction touches, loaded once, added without a query each."""
+
+    def __init__(self, session: Session, model_ids: Sequence[int]) -> None:
+        self.session = session
+        self.known: set[tuple[int, str, str]] = set()
+        ids = sorted(set(model_ids))
+        for start in range(0, len(ids), _CHUNK):
+            rows = session.execute(
+                select(db.ModelAliasRow.model_id, db.ModelAliasRow.kind, db.ModelAliasRow.alias).where(
+                    db.ModelAliasRow.model_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+            self.known.update(rows)
+
+    def add(self, model: db.ModelRow, kind: str, alias: str, as_of: date) -> None:
+        if (model.id, kind, alias) not in self.known:
+            self.known.add((model.id, kind, alias))
+            self.session.add(
+                db.ModelAliasRow(
+                    model_id=model.id, source=model.source, kind=kind, alias=alias, first_seen=as_of
+                )
+            )
+
+    def rename(self, model: db.ModelRow, name: str, as_of: date) -> None:
+        """A newer display name replaces the old one; every name stays as an alias."""
+        if not name:
+            return
+        self.add(model, "name", name, as_of)
+        if name != model.name and (model.name_as_of is None or as_of >= model.name_as_of):
+            model.name = name
+            model.name_as_of = as_of
+
+
+def _price(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _latest_prices(
+    session: Session, model_ids: Sequence[int], on_or_before: date
+) -> dict[int, tuple[date, float | None, float | None, int | None, str]]:
+    """Each model's most recent stored price observation up to a day."""
+    out: dict[int, tuple[date, float | None, float | None, int | None, str]] = {}
+    ids = sorted(set(model_ids))
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(db.CatalogPriceRow)
+            .where(
+                db.CatalogPriceRow.model_id.in_(ids[start : start + _CHUNK]),
+                db.CatalogPriceRow.observed_on <= on_or_before,
+            )
+            .order_by(db.CatalogPriceRow.model_id, db.CatalogPriceRow.observed_on)
+        ).scalars()
+        for row in rows:
+            out[row.model_id] = (
+                row.observed_on,
+                row.prompt_price_per_m,
+                row.completion_price_per_m,
+                row.context_length,
+                row.catalog_id,
+            )
+    return out
