@@ -89,6 +89,7 @@ class FetchRow(Base):
     method: Mapped[str] = mapped_column(String(16))  # collect / import / backfill
     url: Mapped[str | None] = mapped_column(Text)
     format: Mapped[str | None] = mapped_column(String(64))
+    as_of: Mapped[date | None] = mapped_column(Date)  # the day given with the capture, if the body has none
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     http_status: Mapped[int | None] = mapped_column(Integer)

@@ -64,11 +64,15 @@ class History:
             entries = _entries(session, [snapshot_id])[snapshot_id]
             return _snapshot(row, entries)
 
-    def latest_snapshot(self, board: str, as_of: date | None = None) -> Snapshot | None:
-        """The newest snapshot of a board, or the newest on or before a date."""
+    def latest_snapshot(
+        self, board: str, as_of: date | None = None, *, method: str | None = None
+    ) -> Snapshot | None:
+        """The newest snapshot of a board, or the newest on or before a date (of one format, if named)."""
         query = select(db.SnapshotRow.id).where(db.SnapshotRow.board_id == board)
         if as_of is not None:
             query = query.where(db.SnapshotRow.as_of <= as_of)
+        if method is not None:
+            query = query.where(db.SnapshotRow.method == method)
         query = query.order_by(
             db.SnapshotRow.as_of.desc(), db.SnapshotRow.observed_at.desc(), db.SnapshotRow.id.desc()
         ).limit(1)
@@ -207,6 +211,8 @@ class History:
                 failures += 1
             last_error = next((a.error for a in attempts if a.error), None)
             last_as_of, stale, stale_since = self._staleness(session, source, now)
+            if not attempts:  # a source never collected (not scheduled here) is not an alert
+                stale, stale_since = False, None
             return SourceStatus(
                 source=source,
                 last_attempt_at=attempts[0].started_at if attempts else None,
@@ -308,7 +314,14 @@ def _entries(session: Session, snapshot_ids: Sequence[int]) -> dict[int, list[En
             select(db.EntryRow, db.ModelRow.slug, db.ModelRow.name)
             .join(db.ModelRow, db.ModelRow.id == db.EntryRow.model_id)
             .where(and_(db.EntryRow.snapshot_id.in_(ids[start : start + 500])))
-            .order_by(db.EntryRow.snapshot_id, db.EntryRow.rank, db.ModelRow.slug)
+            # Tied ranks list the higher value first (a board has scores or tokens, never both).
+            .order_by(
+                db.EntryRow.snapshot_id,
+                db.EntryRow.rank,
+                db.EntryRow.score.desc(),
+                db.EntryRow.tokens.desc(),
+                db.ModelRow.slug,
+            )
         )
         for e, slug, name in rows:
             out[e.snapshot_id].append(

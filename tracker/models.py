@@ -201,6 +201,7 @@ class FetchRecord:
     board: str | None = None
     url: str | None = None
     format: str | None = None
+    as_of: date | None = None  # the day given with the capture (--as-of, file name, fetch day)
     finished_at: datetime | None = None
     http_status: int | None = None
     error: str | None = None

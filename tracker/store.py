@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from tracker import db
 from tracker.models import (
     BOARDS,
-    CatalogModel,
     Entry,
     Event,
     FetchRecord,
@@ -58,6 +57,7 @@ class RawCapture:
     source: str
     board: str | None
     format: str | None
+    as_of: date | None
     started_at: datetime
     body: bytes
 
@@ -68,12 +68,6 @@ def compress(body: bytes) -> bytes:
 
 def decompress(body: bytes) -> bytes:
     return zlib.decompress(body)
-
-
-def catalogue_key(model: CatalogModel) -> str:
-    """The ranking key a catalogue entry prices: its canonical slug plus any `:variant` of its id."""
-    _, sep, variant = model.catalog_id.partition(":")
-    return f"{model.slug}:{variant}" if sep and not model.slug.endswith(f":{variant}") else model.slug
 
 
 class Store:
@@ -95,6 +89,7 @@ class Store:
                 method=record.method,
                 url=record.url,
                 format=record.format,
+                as_of=record.as_of,
                 started_at=record.started_at,
                 finished_at=record.finished_at,
                 http_status=record.http_status,
@@ -134,7 +129,13 @@ class Store:
                 row = session.get_one(db.FetchRow, fetch_id)
                 assert row.body is not None
                 yield RawCapture(
-                    row.id, row.source, row.board_id, row.format, row.started_at, decompress(row.body)
+                    row.id,
+                    row.source,
+                    row.board_id,
+                    row.format,
+                    row.as_of,
+                    row.started_at,
+                    decompress(row.body),
                 )
 
     # ---- snapshots
@@ -234,7 +235,9 @@ class Store:
         """Store catalogue prices and context lengths, one row per model only when they change."""
         changes = new_models = 0
         with self._session() as session, session.begin():
-            keys = [catalogue_key(m) for m in catalog.models]
+            keys = [
+                m.slug for m in catalog.models
+            ]  # canonical slug plus any :variant, as the rankings key it
             found = _models_by_alias(session, "openrouter", "key", keys)
             aliases = _Aliases(session, [m.id for m in found.values()])
             latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
@@ -296,12 +299,11 @@ class Store:
                 )
             )
             slugs = {e.model_id for _, e in keyed if e.model_id}
-            ids = {
-                slug: model_id
-                for slug, model_id in session.execute(
+            ids: dict[str, int] = dict(
+                session.execute(
                     select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))
-                )
-            }
+                ).all()
+            )
             rows = []
             for key, ev in keyed:
                 if key in known:

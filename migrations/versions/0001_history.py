@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("method", sa.String(16), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("format", sa.String(64), nullable=True),
+        sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("http_status", sa.Integer(), nullable=True),

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from tracker.models import LayoutError, ParsedCatalog, ParsedSnapshot, UsageError
 
 
-class RankingParser:
+class RankingParser(Protocol):
     """Type of a ranking parser: (body, board, as_of) -> one snapshot per board window in the body."""
 
     def __call__(self, body: bytes, *, board: str, as_of: date | None) -> Sequence[ParsedSnapshot]: ...

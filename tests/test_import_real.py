@@ -1,0 +1,147 @@
+"""Every real capture imports through `tracker import` (format detected) and reads back with `tracker show`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from conftest import real_fixture
+
+from tracker.cli import main
+
+pytestmark = pytest.mark.fixtures
+
+
+def run(db_url: str, *args: str) -> int:
+    return main(["--database-url", db_url, *args])
+
+
+def show(db_url: str, capsys, board: str, *extra: str) -> dict:
+    capsys.readouterr()
+    assert run(db_url, "show", "--board", board, "--json", *extra) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def csv_rows(relative: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(real_fixture(relative).read_text(encoding="utf-8"))))
+
+
+def test_hf_dataset_rows_feed_text_raw_and_webdev(db_url, capsys):
+    path = str(real_fixture("arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json"))
+    assert run(db_url, "import", "--board", "arena-text-raw", path) == 0
+    assert run(db_url, "import", "--board", "arena-webdev", path) == 0
+    text = show(db_url, capsys, "arena-text-raw")
+    assert text["as_of"] == "2026-04-23"
+    assert len(text["entries"]) == 347
+    top = text["entries"][0]
+    assert (top["rank"], top["model_id"], round(top["score"], 2), top["votes"]) == (
+        1,
+        "claude-opus-4-6-thinking",
+        1500.26,
+        20192,
+    )
+    webdev = show(db_url, capsys, "arena-webdev")
+    assert len(webdev["entries"]) == 65
+    assert (webdev["entries"][0]["model_id"], round(webdev["entries"][0]["score"], 2)) == (
+        "claude-opus-4-7-thinking",
+        1572.44,
+    )
+    # The style-controlled board is not in this file: a clear layout error, and nothing stored.
+    assert run(db_url, "import", "--board", "arena-text", path) == 65
+    assert run(db_url, "show", "--board", "arena-text") == 2
+
+
+def test_same_file_twice_is_unchanged(db_url, capsys):
+    path = str(real_fixture("openrouter/rankings-models-week-2026-08-01.json"))
+    assert run(db_url, "import", "--board", "openrouter-weekly", path) == 0
+    capsys.readouterr()
+    assert run(db_url, "import", "--board", "openrouter-weekly", path) == 0
+    assert "unchanged" in capsys.readouterr().out
+
+
+def test_daily_rows_give_every_complete_window(db_url, capsys):
+    relative = "openrouter/rankings-daily-dataapi-rows-2026-07-18_2026-08-02.csv"
+    assert run(db_url, "import", "--board", "openrouter-weekly", str(real_fixture(relative))) == 0
+    rows = csv_rows(relative)
+    days = sorted({date.fromisoformat(r["date"]) for r in rows})
+    for end in days[6:]:
+        window = show(db_url, capsys, "openrouter-weekly", "--as-of", end.isoformat())
+        assert window["as_of"] == end.isoformat()
+        start = end - timedelta(days=6)
+        assert window["window"] == {"start": start.isoformat(), "end": end.isoformat()}
+        # Tokens are the integer sums of the daily rows of that window, model by model.
+        sums: dict[str, int] = {}
+        for r in rows:
+            if r["model_permaslug"] != "other" and start <= date.fromisoformat(r["date"]) <= end:
+                sums[r["model_permaslug"]] = sums.get(r["model_permaslug"], 0) + int(r["total_tokens"])
+        assert {e["model_id"]: e["tokens"] for e in window["entries"]} == sums
+    week = show(db_url, capsys, "openrouter-weekly", "--as-of", "2026-07-31")
+    mimo = next(e for e in week["entries"] if e["model_id"] == "xiaomi/mimo-v2.5-20260422")
+    assert mimo["tokens"] == 8_093_457_855_675
+    assert round(mimo["change_pct"], 2) == -18.64
+
+
+CAPTURES = [
+    # (file, board, rows held, first model, as of)
+    ("arena/arena-overview-rsc-webdev-excerpt-2026-09-26.txt", "arena-webdev", 47, None, "2026-09-26"),
+    ("arena/lmarena-text-gradio-pagesource-2025-03-28.html", "arena-text-raw", 183, None, "2025-03-25"),
+    ("arena/arena-catalog-text-style-control-2025-03-07.json", "arena-text", 204, None, "2025-03-07"),
+    ("openrouter/rankings-models-week-2026-08-01.json", "openrouter-weekly", 471, "xiaomi/mimo-v2.5-20260422", None),
+]
+
+
+@pytest.mark.parametrize(("relative", "board", "rows", "first", "as_of"), CAPTURES)
+def test_capture_imports_whole(db_url, capsys, relative, board, rows, first, as_of):
+    assert run(db_url, "import", "--board", board, str(real_fixture(relative))) == 0
+    shown = show(db_url, capsys, board)
+    assert len(shown["entries"]) == rows
+    if first:
+        assert shown["entries"][0]["model_id"] == first
+    if as_of:
+        assert shown["as_of"] == as_of
+    ranks = [e["rank"] for e in shown["entries"]]
+    assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "arena/hfspace-text-gradio-table-2024-06-19.csv",
+        "arena/hfspace-text-gradio-table-2024-10-16.csv",
+        "arena/hfspace-text-gradio-table-2025-07-18.csv",
+    ],
+)
+def test_legacy_tables_import_with_the_date_in_their_name(db_url, capsys, relative):
+    assert run(db_url, "import", "--board", "arena-text-raw", str(real_fixture(relative))) == 0
+    shown = show(db_url, capsys, "arena-text-raw")
+    table = csv_rows(relative)
+    assert shown["as_of"] == relative[-14:-4]
+    assert len(shown["entries"]) == len(table)
+    assert shown["entries"][0]["model"] == table[0]["model"]
+    assert shown["entries"][0]["rank_kind"] == "upper_bound"
+
+
+def test_html_table_excerpt(db_url, capsys):
+    relative = "arena/lmarena-text-htmltable-history-excerpt-2025-11-09.csv"
+    assert run(db_url, "import", "--board", "arena-text", str(real_fixture(relative))) == 0
+    shown = show(db_url, capsys, "arena-text")
+    assert shown["as_of"] == "2025-11-09"
+    assert len(shown["entries"]) == len(csv_rows(relative))
+    assert shown["entries"][0]["model_id"] == "gemini-2.5-pro"
+
+
+def test_export_sample_without_a_complete_week_is_refused(db_url, capsys):
+    path = str(real_fixture("openrouter/rankings-daily-export-sample-2026-10-08.csv"))
+    assert run(db_url, "import", "--board", "openrouter-weekly", path) == 65
+    assert "no complete 7-day window" in capsys.readouterr().err
+    assert run(db_url, "show", "--board", "openrouter-weekly") == 2
+
+
+def test_catalogues_keep_price_history(db_url, capsys):
+    for name in ("models-2025-08-05.json", "models-2026-08-01.json", "models-2026-08-22.json"):
+        assert run(db_url, "import", "--board", "openrouter-models", str(real_fixture(f"openrouter/{name}"))) == 0
+    out = capsys.readouterr().out
+    assert "421 models" in out

@@ -1,0 +1,45 @@
+"""How commands report outcomes: one line per capture, and the exit code that sums them up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from tracker.pipeline.ingest import IngestOutcome
+
+# When several sources fail differently, the code that asks most of a person wins.
+_PRIORITY = (65, 69, 66, 75, 2, 1)
+
+
+def echo_outcomes(outcomes: Sequence[IngestOutcome], *, failures_are_errors: bool = True) -> None:
+    for o in outcomes:
+        if o.error is not None:
+            click.echo(f"{o.source}: {o.name}: {o.outcome}: {o.error}", err=failures_are_errors)
+        elif o.catalog is not None:
+            c = o.catalog
+            click.echo(
+                f"{o.source}: {o.name}: {o.outcome} ({c.models} models, {c.price_changes} price changes, "
+                f"{c.new_models} new models)"
+            )
+        else:
+            new = sum(1 for s in o.snapshots if s.status == "new")
+            dates = sorted({s.as_of.isoformat() for s in o.snapshots})
+            span = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}" if dates else "-"
+            click.echo(
+                f"{o.source}: {o.name}: {o.outcome} ({len(o.snapshots)} snapshot(s) as of {span}, {new} new)"
+            )
+
+
+def exit_code(outcomes: Sequence[IngestOutcome]) -> int:
+    codes = {o.exit_code for o in outcomes if o.exit_code}
+    for code in _PRIORITY:
+        if code in codes:
+            return code
+    return max(codes, default=0)
+
+
+def exit_with(outcomes: Sequence[IngestOutcome]) -> None:
+    code = exit_code(outcomes)
+    if code:
+        raise click.exceptions.Exit(code)

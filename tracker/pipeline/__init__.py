@@ -1,0 +1,1 @@
+"""The one place that composes the steps: fetch, parse, validate, store, diff, narrate, publish."""
