@@ -76,9 +76,7 @@ class Upstream:
 
 
 def jsonify(value: Any, status: int = 200) -> httpx.Response:
-    return httpx.Response(
-        status, content=json.dumps(value).encode(), headers={"content-type": "application/json"}
-    )
+    return httpx.Response(status, content=json.dumps(value).encode(), headers={"content-type": "application/json"})
 
 
 # ---- datasets-server (Arena boards)
@@ -136,10 +134,7 @@ def test_hf_filter_pages_assemble_the_real_rows(fixture_bytes: FixtureBytes, con
     assert wrapper["split"] == "latest"
     assert list(wrapper["configs"]) == [config]
     assert [r for page in wrapper["configs"][config] for r in page["rows"]] == rows
-    assert (
-        capture.body
-        == json.dumps(wrapper, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    )
+    assert capture.body == json.dumps(wrapper, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert capture.format == "hf-rows"
     assert capture.url == str(up.requests[0].url)
     assert capture.urls == tuple(str(r.url) for r in up.requests)
@@ -168,9 +163,7 @@ def test_hf_rows_pages_come_back_exactly(fixture_bytes: FixtureBytes) -> None:
         return jsonify(real_pages[int(q["offset"][0]) // 100])
 
     up = Upstream(handler)
-    capture = collect_hf_rows(
-        "arena-text-raw", up.fetcher, up.upstreams.hf_datasets_url, config="text", where=None
-    )
+    capture = collect_hf_rows("arena-text-raw", up.fetcher, up.upstreams.hf_datasets_url, config="text", where=None)
     assert len(up.requests) == len(real_pages) == 86
     assert json.loads(capture.body)["configs"]["text"] == real_pages
 
@@ -197,10 +190,7 @@ def paging(pages: list[Any]) -> Handler:
 
 
 def page(first: int, count: int, total: int, **extra: Any) -> dict[str, Any]:
-    rows = [
-        {"row_idx": i, "row": {"model_name": f"m{i}", "category": "overall"}}
-        for i in range(first, first + count)
-    ]
+    rows = [{"row_idx": i, "row": {"model_name": f"m{i}", "category": "overall"}} for i in range(first, first + count)]
     return {"features": [], "rows": rows, "num_rows_total": total, "num_rows_per_page": 100, **extra}
 
 
@@ -343,9 +333,7 @@ def test_api_key_never_leaks_from_a_failure(answer: Handler, caplog: pytest.LogC
     assert_no_key(str(err), err, err.args, err.url, err.headers, err.body or b"", up.attempts, caplog.text)
 
 
-def test_api_key_never_leaks_from_a_capture(
-    fixture_bytes: FixtureBytes, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_api_key_never_leaks_from_a_capture(fixture_bytes: FixtureBytes, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     handler, _ = daily_upstream(fixture_bytes)
     up = Upstream(handler)
@@ -457,9 +445,7 @@ def test_catalogue_is_collected_then_conditional(fixture_bytes: FixtureBytes) ->
     def handler(request: httpx.Request) -> httpx.Response:
         if request.headers.get("if-none-match") == '"cat-1"':
             return httpx.Response(304, headers={"ETag": '"cat-1"'})
-        return httpx.Response(
-            200, content=body, headers={"ETag": '"cat-1"', "content-type": "application/json"}
-        )
+        return httpx.Response(200, content=body, headers={"ETag": '"cat-1"', "content-type": "application/json"})
 
     up = Upstream(handler)
     first = up.collect("openrouter-models")
@@ -492,9 +478,7 @@ def test_unknown_source_is_a_usage_error() -> None:
 
 
 def test_policy_allows_the_overridden_hosts() -> None:
-    upstreams = Upstreams(
-        hf_datasets_url="http://127.0.0.1:9000", openrouter_url="https://mirror.example.org"
-    )
+    upstreams = Upstreams(hf_datasets_url="http://127.0.0.1:9000", openrouter_url="https://mirror.example.org")
     assert policy_for(upstreams).allowed_hosts == DEFAULT_HOSTS | {"127.0.0.1", "mirror.example.org"}
 
 

@@ -55,7 +55,7 @@ def count(db_url: str, table: str) -> int:
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
-            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
     finally:
         engine.dispose()
 
@@ -146,6 +146,7 @@ def test_only_server_errors_is_a_transient_failure_with_the_body_kept(db_url, up
     upstream.fail("/filter", *[(503, {}, b"down for maintenance")] * 10)
     (outcome,), waits = run_collect(db_url, upstream, ["arena-webdev"])
     assert (outcome.outcome, outcome.exit_code) == ("transient", 75)
+    assert len(waits) == 3  # four tries, three waits between them
     assert count(db_url, "snapshots") == 0
     from tracker.db import make_engine
     from tracker.store import decompress

@@ -44,9 +44,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def config_of(*jobs: tuple[str, str], timezone: str = "UTC") -> CronConfig:
-    body = "".join(
-        f"  - name: {name}\n    schedule: '{when}'\n    run: tracker publish\n" for name, when in jobs
-    )
+    body = "".join(f"  - name: {name}\n    schedule: '{when}'\n    run: tracker publish\n" for name, when in jobs)
     return parse_cron(f"timezone: {timezone}\njobs:\n{body}")
 
 
@@ -82,9 +80,7 @@ def test_repo_cron_yaml_loads() -> None:
 # ---- start-up errors name the file and the line
 
 
-def job(
-    schedule: str = "'0 7 * * mon'", run: str = "tracker publish", name: str = "post", extra: str = ""
-) -> str:
+def job(schedule: str = "'0 7 * * mon'", run: str = "tracker publish", name: str = "post", extra: str = "") -> str:
     return f"  - name: {name}\n    schedule: {schedule}\n{extra}    run: {run}\n"
 
 
@@ -122,9 +118,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("second_job", "needle", "fragment"), [case[1:] for case in BAD], ids=[c[0] for c in BAD]
-)
+@pytest.mark.parametrize(("second_job", "needle", "fragment"), [case[1:] for case in BAD], ids=[c[0] for c in BAD])
 def test_bad_job_fails_naming_the_line(second_job: str, needle: str, fragment: str) -> None:
     text = sample(second_job)
     expected = len(sample("").splitlines()) + line_of(second_job, needle)
@@ -317,9 +311,7 @@ def test_due_jobs_rejects_naive_times() -> None:
 def test_to_crontab_one_line_per_job() -> None:
     config = load_cron(REPO / "cron.yaml")
     text = to_crontab(config, tracker_command="/srv/tracker/.venv/bin/tracker")
-    entries = [
-        line for line in text.splitlines() if line and not line.startswith("#") and "=" not in line.split()[0]
-    ]
+    entries = [line for line in text.splitlines() if line and not line.startswith("#") and "=" not in line.split()[0]]
     assert len(entries) == len(config.jobs)
     assert "CRON_TZ=UTC" in text.splitlines()
     for job, entry in zip(config.jobs, entries, strict=True):

@@ -153,9 +153,7 @@ def test_policy_refuses_nonsense() -> None:
 
 
 def test_success_returns_bytes_and_provenance() -> None:
-    h = Harness(
-        scripted(ok(b'{"data": [1]}', etag='"v1"', **{"Last-Modified": "Sat, 01 Aug 2026 00:00:00 GMT"}))
-    )
+    h = Harness(scripted(ok(b'{"data": [1]}', etag='"v1"', **{"Last-Modified": "Sat, 01 Aug 2026 00:00:00 GMT"})))
     response = h.fetcher.get(URL, params={"limit": 5})
     assert response.body == b'{"data": [1]}'
     assert response.status == 200
@@ -168,10 +166,7 @@ def test_success_returns_bytes_and_provenance() -> None:
     assert response.started_at == NOW
     assert response.finished_at.tzinfo is not None
     sent = h.requests[0]
-    assert (
-        sent.headers["user-agent"]
-        == f"llm-rank-tracker/{__version__} (+https://pypi.org/project/llm-rank-tracker/)"
-    )
+    assert sent.headers["user-agent"] == f"llm-rank-tracker/{__version__} (+https://pypi.org/project/llm-rank-tracker/)"
     assert sent.extensions["timeout"] == {"connect": 10.0, "read": 60.0, "write": 30.0, "pool": 10.0}
     assert h.sleeps == []
     assert "body=" not in repr(response)  # a large body never floods a log line
@@ -179,9 +174,7 @@ def test_success_returns_bytes_and_provenance() -> None:
 
 def test_odd_encodings_come_through_untouched() -> None:
     raw = "\ufeffmodel,tokens\nqwen\u2011max 模型 🚀,1\n".encode() + b"caf\xe9\n"  # BOM, U+2011, CJK, Latin-1
-    h = Harness(
-        scripted(httpx.Response(200, content=raw, headers={"content-type": "text/csv; charset=latin-1"}))
-    )
+    h = Harness(scripted(httpx.Response(200, content=raw, headers={"content-type": "text/csv; charset=latin-1"})))
     assert h.fetcher.get(URL).body == raw
 
 
@@ -277,9 +270,7 @@ def test_cf_mitigated_challenge_is_blocked_not_retried(status: int) -> None:
 
 @pytest.mark.parametrize("status", [200, 403, 503])
 def test_challenge_page_without_header_is_blocked(status: int) -> None:
-    h = Harness(
-        scripted(httpx.Response(status, content=CHALLENGE_PAGE, headers={"content-type": "text/html"}))
-    )
+    h = Harness(scripted(httpx.Response(status, content=CHALLENGE_PAGE, headers={"content-type": "text/html"})))
     with pytest.raises(BlockedError):
         h.fetcher.get(URL)
     assert len(h.requests) == 1
@@ -309,9 +300,7 @@ def test_other_4xx_fail_once_and_clearly(status: int) -> None:
 # ---- connection failures and truncation (case 7, 11)
 
 
-@pytest.mark.parametrize(
-    "exc", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.ReadTimeout("t")]
-)
+@pytest.mark.parametrize("exc", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.ReadTimeout("t")])
 def test_connection_failures_are_retried_then_transient(exc: Exception) -> None:
     h = Harness(scripted(exc))
     with pytest.raises(TransientError) as caught:

@@ -184,9 +184,7 @@ def test_retry_after_over_a_socket(server: ScriptedServer) -> None:
 
 def test_challenge_over_a_socket_is_blocked_once(server: ScriptedServer) -> None:
     page = b"<html><head><title>Just a moment...</title></head></html>"
-    server.routes["/cf"] = [
-        send(response("403 Forbidden", page, "cf-mitigated: challenge", "Retry-After: 1"))
-    ]
+    server.routes["/cf"] = [send(response("403 Forbidden", page, "cf-mitigated: challenge", "Retry-After: 1"))]
     fetcher, sleeps = make_fetcher(server.base)
     with fetcher, pytest.raises(BlockedError):
         fetcher.get(server.base + "/cf")

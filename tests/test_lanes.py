@@ -147,9 +147,7 @@ UNSCORED_LANES = {
 
 def test_well_known_models_fall_in_the_expected_lanes(real):
     rows, models = real
-    result = match_models(
-        [(r["model_name"], r["organization"] or None) for r in rows], models, load_model_map()
-    )
+    result = match_models([(r["model_name"], r["organization"] or None) for r in rows], models, load_model_map())
     best: dict[str, float] = {}
     for row in rows:
         match = result.match_for(row["model_name"])

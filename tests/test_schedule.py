@@ -37,9 +37,7 @@ FAST = IntervalTrigger(seconds=0.2, timezone=UTC)
 def hourly(*names: str, now: datetime) -> CronConfig:
     """Hourly jobs whose natural fire time is half an hour away, so none fires during a test."""
     minute = (now.minute + 30) % 60
-    body = "".join(
-        f"  - name: {name}\n    schedule: '{minute} * * * *'\n    run: tracker status\n" for name in names
-    )
+    body = "".join(f"  - name: {name}\n    schedule: '{minute} * * * *'\n    run: tracker status\n" for name in names)
     return parse_cron(f"jobs:\n{body}")
 
 
@@ -113,9 +111,7 @@ def test_fire_times_missed_while_running_coalesce_into_one_run() -> None:
     config = hourly("hourly", now=now)
     job = config.jobs[0]
     recorder = Recorder()
-    scheduler = build_scheduler(
-        config, recorder, last_run={"hourly": now}, now=now, stopping=threading.Event()
-    )
+    scheduler = build_scheduler(config, recorder, last_run={"hourly": now}, now=now, stopping=threading.Event())
     scheduler.start(paused=True)
     try:
         three_ago = next_run_after(config, job, now - timedelta(hours=3))
@@ -169,9 +165,7 @@ def test_job_that_raises_is_logged_and_its_next_fire_runs(caplog: pytest.LogCapt
 
     recorder = Recorder(behave)
     config = hourly("flaky", now=now)
-    scheduler = build_scheduler(
-        config, recorder, last_run={"flaky": now}, now=now, stopping=threading.Event()
-    )
+    scheduler = build_scheduler(config, recorder, last_run={"flaky": now}, now=now, stopping=threading.Event())
     scheduler.start(paused=True)
     try:
         scheduler.reschedule_job("flaky", trigger=FAST)
@@ -181,9 +175,7 @@ def test_job_that_raises_is_logged_and_its_next_fire_runs(caplog: pytest.LogCapt
     finally:
         scheduler.shutdown(wait=True)
     errors = [r for r in caplog.records if r.name == "tracker.schedule" and r.levelno == logging.ERROR]
-    assert [r.getMessage() for r in errors] == [
-        "job flaky failed (exit 1): RuntimeError: upstream said no and more"
-    ]
+    assert [r.getMessage() for r in errors] == ["job flaky failed (exit 1): RuntimeError: upstream said no and more"]
     assert errors[0].exc_info is None  # one line, no traceback
     assert not any("raised an exception" in m for m in messages(caplog, "apscheduler"))
 
@@ -290,10 +282,7 @@ def test_scheduler_runs_the_repo_cron_yaml_without_warnings(caplog: pytest.LogCa
     stop = threading.Event()
     stop.set()  # start, schedule every job, stop
     last_run = {job.name: now for job in config.jobs}
-    assert (
-        run_scheduler(config, recorder, last_run=last_run, now=now, stop_event=stop, handle_signals=False)
-        == 0
-    )
+    assert run_scheduler(config, recorder, last_run=last_run, now=now, stop_event=stop, handle_signals=False) == 0
     assert recorder.calls == []
     planned = [m for m in messages(caplog, "tracker.schedule") if ": next run " in m]
     assert len(planned) == len(config.jobs)

@@ -110,9 +110,7 @@ def arena_excerpt(names: list[str]) -> bytes:
 
 def gradio_page(names: list[str], *, table: bool = True) -> bytes:
     headers = ["Rank* (UB)", "Model", "Arena Score", "95% CI", "Votes", "Organization"]
-    rows = [
-        [i + 1, f'<a href="https://x.test/">{n}</a>', 1400 - i, "+3/-4", 10, n] for i, n in enumerate(names)
-    ]
+    rows = [[i + 1, f'<a href="https://x.test/">{n}</a>', 1400 - i, "+3/-4", 10, n] for i, n in enumerate(names)]
     frame = {
         "id": 3,
         "type": "dataframe",
@@ -138,22 +136,17 @@ def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
 
 def legacy_csv(names: list[str]) -> bytes:
     header = ["rank", "rank_stylectrl", "model", "arena_score", "95_pct_ci", "votes", "organization", "url"]
-    return _csv(
-        header, [[i + 1, i + 1, n, 1300 - i, "+5/-5", 77, n, "https://x.test"] for i, n in enumerate(names)]
-    )
+    return _csv(header, [[i + 1, i + 1, n, 1300 - i, "+5/-5", 77, n, "https://x.test"] for i, n in enumerate(names)])
 
 
 def html_table_csv(names: list[str]) -> bytes:
     header = ["date", "rank", "model", "score", "ci95", "votes", "organization", "license"]
-    return _csv(
-        header, [["2025-06-01", i + 1, n, 1300 - i, "±5", "1,234", n, "MIT"] for i, n in enumerate(names)]
-    )
+    return _csv(header, [["2025-06-01", i + 1, n, 1300 - i, "±5", "1,234", n, "MIT"] for i, n in enumerate(names)])
 
 
 def arena_catalog(names: list[str]) -> bytes:
     full = {
-        n: {"rating": 1300.0 - i, "rating_q975": 1305.0 - i, "rating_q025": 1295.0 - i}
-        for i, n in enumerate(names)
+        n: {"rating": 1300.0 - i, "rating_q975": 1305.0 - i, "rating_q025": 1295.0 - i} for i, n in enumerate(names)
     }
     return json.dumps({"full": full}, ensure_ascii=False).encode()
 
@@ -185,9 +178,7 @@ SAMPLES = {
         "arena-page", "arena-webdev", arena_page, cut_half, arena_page(["x"], section_id="best-agents")
     ),
     "arena-page-excerpt": Sample("arena-page", "arena-webdev", arena_excerpt, None, b'\\"id\\":\\"other\\"'),
-    "gradio-page": Sample(
-        "gradio-page", "arena-text-raw", gradio_page, cut_half, gradio_page(["x"], table=False)
-    ),
+    "gradio-page": Sample("gradio-page", "arena-text-raw", gradio_page, cut_half, gradio_page(["x"], table=False)),
     "legacy-csv": Sample("legacy-csv", "arena-text-raw", legacy_csv, cut_csv, b"name,value\nx,1\n"),
     "html-table-csv": Sample("html-table-csv", "arena-text", html_table_csv, cut_csv, b"name,value\nx,1\n"),
     "arena-catalog": Sample("arena-catalog", "arena-text", arena_catalog, cut_half, b'{"coding": {}}'),

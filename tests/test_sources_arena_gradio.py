@@ -85,9 +85,7 @@ def gradio_page(
     }
     config = {"version": "4.44.1", "components": components, "layout": layout}
     script = "window.gradio_config = " + json.dumps(config, ensure_ascii=False) + ";"
-    return (
-        f"<html><head><script>{script}</script></head><body><gradio-app></gradio-app></body></html>".encode()
-    )
+    return f"<html><head><script>{script}</script></head><body><gradio-app></gradio-app></body></html>".encode()
 
 
 @pytest.mark.fixtures

@@ -27,9 +27,7 @@ COLUMNS = (
 )
 
 
-def row(
-    name: str, rank: float, rating: float, *, category: str = "overall", day: str = "2026-04-23"
-) -> dict[str, Any]:
+def row(name: str, rank: float, rating: float, *, category: str = "overall", day: str = "2026-04-23") -> dict[str, Any]:
     return {
         "model_name": name,
         "organization": "acme",
@@ -47,9 +45,7 @@ def row(
 
 def page(rows: list[dict[str, Any]], *, first: int = 0, total: int | None = None) -> dict[str, Any]:
     return {
-        "features": [
-            {"feature_idx": i, "name": c, "type": {"_type": "Value"}} for i, c in enumerate(COLUMNS)
-        ],
+        "features": [{"feature_idx": i, "name": c, "type": {"_type": "Value"}} for i, c in enumerate(COLUMNS)],
         "rows": [{"row_idx": first + i, "row": r, "truncated_cells": []} for i, r in enumerate(rows)],
         "num_rows_total": len(rows) if total is None else total,
         "num_rows_per_page": 100,

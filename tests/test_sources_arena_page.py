@@ -15,9 +15,7 @@ REAL = "arena/arena-overview-rsc-webdev-excerpt-2026-09-26.txt"
 DAY = date(2026, 9, 26)
 
 
-def entry(
-    rank: int, key: str, rating: float, *, display: str | None = None, spread: int = 1
-) -> dict[str, Any]:
+def entry(rank: int, key: str, rating: float, *, display: str | None = None, spread: int = 1) -> dict[str, Any]:
     return {
         "rank": rank,
         "rankUpper": max(1, rank - spread),
@@ -53,9 +51,7 @@ AGENT = section(
     scoreUnit="net-improvement",
     agentPareto={"costWindowDays": 14, "entries": [entry(1, "pareto-decoy", 0.2)]},
 )
-WEBDEV = section(
-    "webdev", [entry(1, "w-one", 1800.5), entry(2, "w-two", 1790.0), entry(3, "w-three", 1700.0)]
-)
+WEBDEV = section("webdev", [entry(1, "w-one", 1800.5), entry(2, "w-two", 1790.0), entry(3, "w-three", 1700.0)])
 TEXT = section(
     "text",
     [entry(1, "t-one-key", 1502.0, display="T One"), entry(2, "t-two-key", 1500.0, display="T Two")],

@@ -50,9 +50,7 @@ def test_real_legacy_tables_keep_every_row_in_rank_order(fixture_bytes, day):
 
 @pytest.mark.fixtures
 def test_real_legacy_tops_and_ties(fixture_bytes):
-    (june,) = legacy_csv.parse(
-        fixture_bytes(LEGACY["2024-06-19"]), board="arena-text-raw", as_of=date(2024, 6, 19)
-    )
+    (june,) = legacy_csv.parse(fixture_bytes(LEGACY["2024-06-19"]), board="arena-text-raw", as_of=date(2024, 6, 19))
     assert [(e.model, e.rank, e.score) for e in june.entries[:3]] == [
         ("GPT-4o-2024-05-13", 1, 1287.0),
         ("Gemini-Advanced-0514", 2, 1267.0),
@@ -63,16 +61,12 @@ def test_real_legacy_tops_and_ties(fixture_bytes):
         1290.0,
         42_046,
     )
-    (october,) = legacy_csv.parse(
-        fixture_bytes(LEGACY["2024-10-16"]), board="arena-text-raw", as_of=date(2024, 10, 16)
-    )
+    (october,) = legacy_csv.parse(fixture_bytes(LEGACY["2024-10-16"]), board="arena-text-raw", as_of=date(2024, 10, 16))
     assert [(e.model, e.rank) for e in october.entries[:2]] == [
         ("ChatGPT-4o-latest (2024-09-03)", 1),
         ("o1-preview", 1),
     ]
-    (july,) = legacy_csv.parse(
-        fixture_bytes(LEGACY["2025-07-18"]), board="arena-text-raw", as_of=date(2025, 7, 18)
-    )
+    (july,) = legacy_csv.parse(fixture_bytes(LEGACY["2025-07-18"]), board="arena-text-raw", as_of=date(2025, 7, 18))
     assert (july.entries[0].model, july.entries[0].score, july.entries[0].organization) == (
         "Gemini-2.5-Pro",
         1474.0,
@@ -171,13 +165,9 @@ def test_html_table_one_snapshot_per_date_oldest_first():
 
 def test_html_table_bad_cells_fail():
     with pytest.raises(LayoutError, match="date of data row 1"):
-        html_table_csv.parse(
-            HISTORY.replace("2025-11-09", "9 Nov 2025", 1).encode(), board="arena-text", as_of=None
-        )
+        html_table_csv.parse(HISTORY.replace("2025-11-09", "9 Nov 2025", 1).encode(), board="arena-text", as_of=None)
     with pytest.raises(LayoutError, match="votes of data row 1"):
-        html_table_csv.parse(
-            HISTORY.replace('"62,764"', '"62.764.1"').encode(), board="arena-text", as_of=None
-        )
+        html_table_csv.parse(HISTORY.replace('"62,764"', '"62.764.1"').encode(), board="arena-text", as_of=None)
     with pytest.raises(LayoutError, match="score of data row 2"):
         html_table_csv.parse(HISTORY.replace("1440", "").encode(), board="arena-text", as_of=None)
 
@@ -186,9 +176,7 @@ def test_legacy_table_requires_its_columns():
     with pytest.raises(LayoutError, match="arena_score or arena_elo"):
         legacy_csv.parse(b"rank,model,elo\n1,a,1200\n", board="arena-text-raw", as_of=date(2024, 1, 1))
     with pytest.raises(LayoutError, match="header but no rows"):
-        legacy_csv.parse(
-            b"rank,model,arena_score,95_pct_ci\n\n", board="arena-text-raw", as_of=date(2024, 1, 1)
-        )
+        legacy_csv.parse(b"rank,model,arena_score,95_pct_ci\n\n", board="arena-text-raw", as_of=date(2024, 1, 1))
 
 
 def test_duplicate_models_are_kept_for_validation_to_judge():

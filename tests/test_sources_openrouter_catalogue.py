@@ -77,9 +77,7 @@ def test_old_schema_reads_the_same_fields(fixture_bytes):
 
 def test_variants_share_the_canonical_slug_so_the_catalogue_key_adds_the_variant(fixture_bytes):
     raw = {r["id"]: r for r in json.loads(fixture_bytes(AUG01))["data"]}
-    assert (
-        raw["poolside/laguna-s-2.1:free"]["canonical_slug"] == raw["poolside/laguna-s-2.1"]["canonical_slug"]
-    )
+    assert raw["poolside/laguna-s-2.1:free"]["canonical_slug"] == raw["poolside/laguna-s-2.1"]["canonical_slug"]
     models = _by_id(_parse(fixture_bytes(AUG01)))
     free, paid = models["poolside/laguna-s-2.1:free"], models["poolside/laguna-s-2.1"]
     assert free.slug == "poolside/laguna-s-2.1-20260720:free"

@@ -77,9 +77,7 @@ def test_export_csv_rank_on_other_or_missing_rank_is_refused():
 
 
 def test_dataapi_json_sample_drops_the_day_meta_as_of_falls_on():
-    snapshots = daily.parse_dataapi_json(
-        sample("rankings-daily-dataapi-sample.json"), board=BOARD, as_of=None
-    )
+    snapshots = daily.parse_dataapi_json(sample("rankings-daily-dataapi-sample.json"), board=BOARD, as_of=None)
     assert [s.window_end for s in snapshots] == [date(2026, 5, d) for d in range(7, 15)]
     week = snapshots[-1]
     assert (week.window_start, week.window_end, week.method) == (
@@ -179,9 +177,7 @@ WEEK_CSV = HEADER + b"".join(b"2026-01-0%d,a/x,100\n2026-01-0%d,other,10\n" % (d
 
 
 def test_dataapi_csv_with_bom_and_crlf_parses():
-    week = daily.parse_dataapi_csv(
-        b"\xef\xbb\xbf" + WEEK_CSV.replace(b"\n", b"\r\n"), board=BOARD, as_of=None
-    )
+    week = daily.parse_dataapi_csv(b"\xef\xbb\xbf" + WEEK_CSV.replace(b"\n", b"\r\n"), board=BOARD, as_of=None)
     assert week[0].entries[0].tokens == 700
     assert week[0].entries[0].share == 700 / 770
 

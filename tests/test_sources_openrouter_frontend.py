@@ -89,9 +89,7 @@ def test_as_of_before_the_window_end_is_refused(fixture_bytes):
 # ---- hand-made rows
 
 
-def _row(
-    variant_permaslug: str, prompt: object = 10, completion: object = 5, day: str = "2026-07-31"
-) -> dict:
+def _row(variant_permaslug: str, prompt: object = 10, completion: object = 5, day: str = "2026-07-31") -> dict:
     base, _, variant = variant_permaslug.partition(":")
     return {
         "date": f"{day} 00:00:00",
@@ -130,9 +128,7 @@ def test_rows_spanning_more_than_a_week_are_refused():
         _parse(_body(_row("a/x", day="2026-07-31"), _row("b/x", day="2026-07-20")))
 
 
-@pytest.mark.parametrize(
-    "key", ["total_prompt_tokens", "total_completion_tokens", "variant_permaslug", "date"]
-)
+@pytest.mark.parametrize("key", ["total_prompt_tokens", "total_completion_tokens", "variant_permaslug", "date"])
 def test_missing_keys_are_refused(key):
     row = _row("a/x")
     del row[key]

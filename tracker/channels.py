@@ -74,9 +74,7 @@ def collect_capture(
         return collect_hf_rows(source, fetcher, upstreams.hf_datasets_url, config=ARENA_CONFIGS[source])
     if source == "openrouter-weekly":
         if api_key:
-            return collect_daily_keyed(
-                source, fetcher, upstreams.openrouter_url, api_key=api_key, today=today
-            )
+            return collect_daily_keyed(source, fetcher, upstreams.openrouter_url, api_key=api_key, today=today)
         return collect_daily_export(source, fetcher, upstreams.openrouter_url, today=today, previous=previous)
     if source == CATALOGUE:
         return collect_catalogue(source, fetcher, upstreams.openrouter_url, previous=previous)

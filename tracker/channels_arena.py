@@ -71,14 +71,10 @@ def collect_hf_rows(
         rows, page_total = _rows_and_total(source, page, response)
         if total is None:
             if not 0 < page_total <= MAX_ROWS:
-                raise layout_error(
-                    source, f"datasets-server reports {page_total} rows for {config}", response
-                )
+                raise layout_error(source, f"datasets-server reports {page_total} rows for {config}", response)
             total = page_total
         elif page_total != total:
-            raise transient_error(
-                source, f"row count changed while paging: {total}, then {page_total}", response
-            )
+            raise transient_error(source, f"row count changed while paging: {total}, then {page_total}", response)
         expected = min(PAGE_LENGTH, total - offset)
         if len(rows) != expected:
             raise transient_error(

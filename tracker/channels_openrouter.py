@@ -99,14 +99,10 @@ def collect_daily_export(
     )
 
 
-def collect_catalogue(
-    source: str, fetcher: Fetcher, base_url: str, *, previous: Validators | None = None
-) -> Capture:
+def collect_catalogue(source: str, fetcher: Fetcher, base_url: str, *, previous: Validators | None = None) -> Capture:
     """The model catalogue (prices, context lengths), conditional on the last capture's validators."""
     previous = previous or Validators()
-    response = fetcher.get(
-        base_url.rstrip("/") + MODELS_PATH, etag=previous.etag, last_modified=previous.last_modified
-    )
+    response = fetcher.get(base_url.rstrip("/") + MODELS_PATH, etag=previous.etag, last_modified=previous.last_modified)
     body = b"" if response.not_modified else require_body(source, response)
     return make_capture(source, FORMAT_MODELS, [response], body)
 

@@ -155,9 +155,7 @@ class Fetcher:
             sent["If-Modified-Since"] = last_modified
         sent.update(headers or {})
         try:
-            request = self._client.build_request(
-                "GET", url, params=params, headers=sent, timeout=self._timeout
-            )
+            request = self._client.build_request("GET", url, params=params, headers=sent, timeout=self._timeout)
         except (httpx.InvalidURL, httpx.HTTPError) as exc:  # a malformed (e.g. overridden) base URL
             raise FetchError(f"GET {url}: {_describe(exc)}", url=url) from exc
         requested = str(request.url)
@@ -174,9 +172,7 @@ class Fetcher:
                 log.warning("GET %s: try %d failed: %s", requested, tries, last_error)
             else:
                 if answer.verdict is not Verdict.RETRY:
-                    return self._finish(
-                        requested, answer, started, tries, conditional=bool(etag or last_modified)
-                    )
+                    return self._finish(requested, answer, started, tries, conditional=bool(etag or last_modified))
                 last, last_error = answer, f"HTTP {answer.status}"
                 log.warning("GET %s: try %d answered %d", requested, tries, answer.status)
             if tries == self.policy.max_tries:
@@ -196,9 +192,7 @@ class Fetcher:
             headers=last.headers if last else None,
         )
 
-    def _finish(
-        self, requested: str, answer: _Answer, started: datetime, tries: int, *, conditional: bool
-    ) -> Response:
+    def _finish(self, requested: str, answer: _Answer, started: datetime, tries: int, *, conditional: bool) -> Response:
         """The Response for a final answer, or the error it stands for."""
         if answer.verdict is Verdict.BLOCKED:
             raise _error(BlockedError, f"blocked by a bot challenge (HTTP {answer.status})", answer)
@@ -239,14 +233,10 @@ class Fetcher:
         try:
             response = self._client.send(request, follow_redirects=False)
         except _RETRYABLE_ERRORS as exc:
-            self._report(
-                Attempt(url, try_number, None, {}, None, started, self._clock(), "error", _describe(exc))
-            )
+            self._report(Attempt(url, try_number, None, {}, None, started, self._clock(), "error", _describe(exc)))
             raise
         except httpx.HTTPError as exc:
-            self._report(
-                Attempt(url, try_number, None, {}, None, started, self._clock(), "error", _describe(exc))
-            )
+            self._report(Attempt(url, try_number, None, {}, None, started, self._clock(), "error", _describe(exc)))
             raise FetchError(f"GET {url}: {_describe(exc)}", url=url) from exc
         headers = {name.lower(): value for name, value in response.headers.items()}
         body = response.content

@@ -156,9 +156,7 @@ def backoff_seconds(retry_number: int, policy: FetchPolicy) -> float:
     return min(policy.backoff_cap, policy.backoff_base * 2.0 ** (retry_number - 1))
 
 
-def wait_before_retry(
-    retry_number: int, headers: Mapping[str, str], now: datetime, policy: FetchPolicy
-) -> float:
+def wait_before_retry(retry_number: int, headers: Mapping[str, str], now: datetime, policy: FetchPolicy) -> float:
     """How long to wait before the next try: Retry-After when given (capped), else the backoff.
 
     Never zero when the policy has a backoff, so a "Retry-After: 0" or a past date cannot make

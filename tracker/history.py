@@ -64,9 +64,7 @@ class History:
             entries = _entries(session, [snapshot_id])[snapshot_id]
             return _snapshot(row, entries)
 
-    def latest_snapshot(
-        self, board: str, as_of: date | None = None, *, method: str | None = None
-    ) -> Snapshot | None:
+    def latest_snapshot(self, board: str, as_of: date | None = None, *, method: str | None = None) -> Snapshot | None:
         """The newest snapshot of a board, or the newest on or before a date (of one format, if named)."""
         query = select(db.SnapshotRow.id).where(db.SnapshotRow.board_id == board)
         if as_of is not None:
@@ -156,9 +154,7 @@ class History:
     def posts(self) -> list[Post]:
         """Every stored post, newest first."""
         with self._session() as session:
-            rows = session.scalars(
-                select(db.PostRow).order_by(db.PostRow.published_at.desc(), db.PostRow.id.desc())
-            )
+            rows = session.scalars(select(db.PostRow).order_by(db.PostRow.published_at.desc(), db.PostRow.id.desc()))
             return [
                 Post(
                     guid=r.guid,
@@ -225,9 +221,7 @@ class History:
                 stale_since=stale_since,
             )
 
-    def _staleness(
-        self, session: Session, source: str, now: datetime
-    ) -> tuple[date | None, bool, date | None]:
+    def _staleness(self, session: Session, source: str, now: datetime) -> tuple[date | None, bool, date | None]:
         if source == CATALOGUE:
             newest = session.scalar(select(func.max(db.CatalogPriceRow.observed_on)))
             last_ok = session.scalar(
@@ -239,9 +233,7 @@ class History:
             stale = seen is None or (now.date() - seen).days > 3
             return seen, stale, seen if stale else None
         board = BOARDS.get(source)
-        newest = session.scalar(
-            select(func.max(db.SnapshotRow.as_of)).where(db.SnapshotRow.board_id == source)
-        )
+        newest = session.scalar(select(func.max(db.SnapshotRow.as_of)).where(db.SnapshotRow.board_id == source))
         if board is None or newest is None:
             return newest, newest is None, None
         stale = now.date() - newest > board.stale_after

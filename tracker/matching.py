@@ -147,9 +147,7 @@ def _author_ok(organization: str | None, author: str, overrides: ModelMap) -> bo
     return author == org or author in overrides.organizations.get(org, ())
 
 
-def _match_one(
-    arena_key: str, organization: str | None, index: _Index, overrides: ModelMap
-) -> Match | Unmatched:
+def _match_one(arena_key: str, organization: str | None, index: _Index, overrides: ModelMap) -> Match | Unmatched:
     forms = arena_forms(arena_key)
     for form in forms:
         target = overrides.match.get(form.text)
@@ -168,9 +166,7 @@ def _match_one(
                 if model.names & forbidden:
                     set_aside[model.catalog_id] = "never"
                 elif not _author_ok(organization, model.author, overrides):
-                    set_aside[model.catalog_id] = (
-                        f"author {model.author!r} is not organisation {organization!r}"
-                    )
+                    set_aside[model.catalog_id] = f"author {model.author!r} is not organisation {organization!r}"
                 else:
                     kept.append(model)
             if len(kept) == 1:

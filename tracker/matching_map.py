@@ -68,9 +68,7 @@ def _pairs(source: str, node: Node, section: str) -> list[tuple[Node, Node]]:
 
 
 def _match(source: str, node: Node) -> dict[str, str]:
-    return {
-        _text(source, k, "an Arena model key"): _target(source, v) for k, v in _pairs(source, node, "match")
-    }
+    return {_text(source, k, "an Arena model key"): _target(source, v) for k, v in _pairs(source, node, "match")}
 
 
 def _never(source: str, node: Node) -> dict[tuple[str, str], Node]:
@@ -116,9 +114,7 @@ def parse_model_map(text: str, *, source: str = MODEL_MAP_FILE) -> ModelMap:
     for key_node, value in sections:
         section = _text(source, key_node, "a section name")
         if section not in _SECTIONS:
-            raise _fail(
-                source, key_node, f"unknown key {section!r} (expected one of: {', '.join(_SECTIONS)})"
-            )
+            raise _fail(source, key_node, f"unknown key {section!r} (expected one of: {', '.join(_SECTIONS)})")
         if isinstance(value, ScalarNode) and value.tag == "tag:yaml.org,2002:null":
             continue  # an empty section
         if section == "match":

@@ -256,9 +256,7 @@ class SourceStatus:
 
     source: str
     last_attempt_at: datetime | None
-    last_outcome: (
-        str | None
-    )  # new / unchanged / not_modified / transient / blocked / layout / invalid / gone / error
+    last_outcome: str | None  # new / unchanged / not_modified / transient / blocked / layout / invalid / gone / error
     last_success_at: datetime | None
     last_as_of: date | None  # upstream date of the newest snapshot
     consecutive_failures: int

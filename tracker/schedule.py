@@ -117,9 +117,7 @@ def build_scheduler(
             **catch_up,
         )
         if catch_up:
-            log.info(
-                "job %s missed a run since %s: catching up once", job.name, _when(last_run.get(job.name))
-            )
+            log.info("job %s missed a run since %s: catching up once", job.name, _when(last_run.get(job.name)))
     scheduler.add_listener(_log_skipped, EVENT_JOB_MAX_INSTANCES)
     scheduler.add_listener(_log_missed, EVENT_JOB_MISSED)
     return scheduler

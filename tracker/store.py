@@ -140,9 +140,7 @@ class Store:
 
     # ---- snapshots
 
-    def save_snapshot(
-        self, parsed: ParsedSnapshot, *, observed_at: datetime, fetch_id: int | None
-    ) -> SaveResult:
+    def save_snapshot(self, parsed: ParsedSnapshot, *, observed_at: datetime, fetch_id: int | None) -> SaveResult:
         """Store a validated capture; the same content twice is one snapshot ("unchanged")."""
         digest = content_hash(parsed)
         board = BOARDS[parsed.board]
@@ -235,18 +233,14 @@ class Store:
         """Store catalogue prices and context lengths, one row per model only when they change."""
         changes = new_models = 0
         with self._session() as session, session.begin():
-            keys = [
-                m.slug for m in catalog.models
-            ]  # canonical slug plus any :variant, as the rankings key it
+            keys = [m.slug for m in catalog.models]  # canonical slug plus any :variant, as the rankings key it
             found = _models_by_alias(session, "openrouter", "key", keys)
             aliases = _Aliases(session, [m.id for m in found.values()])
             latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
             for key, item in sorted(zip(keys, catalog.models, strict=True)):
                 model = found.get(key)
                 if model is None:
-                    model = self._new_model(
-                        session, aliases, "openrouter", key, item.organization, catalog.as_of
-                    )
+                    model = self._new_model(session, aliases, "openrouter", key, item.organization, catalog.as_of)
                     found[key] = model
                     new_models += 1
                 aliases.rename(model, item.name, catalog.as_of)
@@ -294,15 +288,11 @@ class Store:
         with self._session() as session, session.begin():
             self._ensure_board(session, board)
             known = set(
-                session.scalars(
-                    select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed]))
-                )
+                session.scalars(select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed])))
             )
             slugs = {e.model_id for _, e in keyed if e.model_id}
             ids: dict[str, int] = dict(
-                session.execute(
-                    select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))
-                ).all()
+                session.execute(select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))).all()
             )
             rows = []
             for key, ev in keyed:
@@ -343,9 +333,7 @@ class Store:
                     title=post.title,
                     published_at=post.published_at,
                     lead=post.lead,
-                    sections=[
-                        {"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in post.sections
-                    ],
+                    sections=[{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in post.sections],
                     boards=list(post.boards),
                     snapshot_ids=list(post.snapshot_ids),
                     content_hash=text_hash,
@@ -357,9 +345,7 @@ class Store:
 
     def record_job_run(self, job: str, started_at: datetime, finished_at: datetime, exit_code: int) -> None:
         with self._session() as session, session.begin():
-            session.add(
-                db.JobRunRow(job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code)
-            )
+            session.add(db.JobRunRow(job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code))
 
 
 def _entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
@@ -385,9 +371,7 @@ def _entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
     }
 
 
-def _models_by_alias(
-    session: Session, source: str, kind: str, aliases: Sequence[str]
-) -> dict[str, db.ModelRow]:
+def _models_by_alias(session: Session, source: str, kind: str, aliases: Sequence[str]) -> dict[str, db.ModelRow]:
     found: dict[str, db.ModelRow] = {}
     unique = sorted(set(aliases))
     for start in range(0, len(unique), _CHUNK):
@@ -426,9 +410,7 @@ class _Aliases:
         if (model.id, kind, alias) not in self.known:
             self.known.add((model.id, kind, alias))
             self.session.add(
-                db.ModelAliasRow(
-                    model_id=model.id, source=model.source, kind=kind, alias=alias, first_seen=as_of
-                )
+                db.ModelAliasRow(model_id=model.id, source=model.source, kind=kind, alias=alias, first_seen=as_of)
             )
 
     def rename(self, model: db.ModelRow, name: str, as_of: date) -> None:

@@ -49,9 +49,7 @@ def round_significant(n: int, digits: int = 3) -> int:
 
 def format_tokens(n: int) -> str:
     """Three significant figures with a suffix: 3.29T, 609B, 12.3M, 950K."""
-    return str(
-        format_compact_decimal(round_significant(n), format_type="short", locale="en_US", fraction_digits=2)
-    )
+    return str(format_compact_decimal(round_significant(n), format_type="short", locale="en_US", fraction_digits=2))
 
 
 def format_rank(rank: int | None) -> str:

@@ -24,9 +24,7 @@ class ValidationRules:
     min_ratio: float = 0.5  # a capture with fewer rows than this share of the last good one is refused
 
 
-def validate(
-    parsed: ParsedSnapshot, previous: Snapshot | None, rules: ValidationRules | None = None
-) -> ParsedSnapshot:
+def validate(parsed: ParsedSnapshot, previous: Snapshot | None, rules: ValidationRules | None = None) -> ParsedSnapshot:
     """Return the capture ready to store, or raise InvalidCaptureError saying what is wrong.
 
     Duplicate rows for one model are merged when they agree and refused when they do not.
@@ -54,9 +52,7 @@ def validate(
         if entry.rank is None:
             raise InvalidCaptureError(f"{parsed.board}: {entry.model_id!r} has no rank")
         if entry.tokens is not None and (not isinstance(entry.tokens, int) or entry.tokens < 0):
-            raise InvalidCaptureError(
-                f"{parsed.board}: {entry.model_id!r} has a bad token count {entry.tokens!r}"
-            )
+            raise InvalidCaptureError(f"{parsed.board}: {entry.model_id!r} has a bad token count {entry.tokens!r}")
     return replace(parsed, entries=entries)
 
 
@@ -95,9 +91,7 @@ def content_hash(parsed: ParsedSnapshot) -> str:
         "as_of": parsed.as_of.isoformat(),
         "window_start": parsed.window_start.isoformat() if parsed.window_start else None,
         "window_end": parsed.window_end.isoformat() if parsed.window_end else None,
-        "entries": sorted(
-            (_entry_record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])
-        ),
+        "entries": sorted((_entry_record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])),
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -78,9 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI, turning expected failures into a message and an exit code."""
     try:
         # Without standalone mode click returns a command's Exit code instead of raising it.
-        returned = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="tracker", standalone_mode=False
-        )
+        returned = cli.main(args=list(argv) if argv is not None else None, prog_name="tracker", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1

@@ -89,16 +89,10 @@ def collect_cmd(app: App, sources: tuple[str, ...]) -> None:
 
 
 @click.command("import")
-@click.option(
-    "--board", required=True, type=BOARD_CHOICES, help="Board the files feed (or openrouter-models)."
-)
+@click.option("--board", required=True, type=BOARD_CHOICES, help="Board the files feed (or openrouter-models).")
 @click.option("--format", "fmt", metavar="FMT", help="Format name; detected from the content when omitted.")
-@click.option(
-    "--as-of", type=DATE, help="Date of the data when the file holds none (default: a date in its name)."
-)
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.option("--as-of", type=DATE, help="Date of the data when the file holds none (default: a date in its name).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_app
 def import_cmd(app: App, board: str, fmt: str | None, as_of: date | None, files: tuple[Path, ...]) -> None:
     """Ingest saved captures or CSV tables through the same parsers and checks as live collection.

@@ -26,9 +26,7 @@ def echo_outcomes(outcomes: Sequence[IngestOutcome], *, failures_are_errors: boo
             new = sum(1 for s in o.snapshots if s.status == "new")
             dates = sorted({s.as_of.isoformat() for s in o.snapshots})
             span = dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]}" if dates else "-"
-            click.echo(
-                f"{o.source}: {o.name}: {o.outcome} ({len(o.snapshots)} snapshot(s) as of {span}, {new} new)"
-            )
+            click.echo(f"{o.source}: {o.name}: {o.outcome} ({len(o.snapshots)} snapshot(s) as of {span}, {new} new)")
 
 
 def exit_code(outcomes: Sequence[IngestOutcome]) -> int:

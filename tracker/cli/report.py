@@ -58,9 +58,7 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
         rank = f"#{e.rank}" if e.rank is not None else "-"
         if spec.value is ValueKind.SCORE:
             ci = f"{e.ci_low:.0f}–{e.ci_high:.0f}" if e.ci_low is not None and e.ci_high is not None else ""
-            table.add_row(
-                rank, e.model, f"{e.score:.0f}" if e.score is not None else "", ci, f"{e.votes or ''}"
-            )
+            table.add_row(rank, e.model, f"{e.score:.0f}" if e.score is not None else "", ci, f"{e.votes or ''}")
         else:
             change = f"{e.change * 100:+.0f}%" if e.change is not None else ""
             table.add_row(rank, e.model, format_tokens(e.tokens or 0), change)

@@ -29,9 +29,7 @@ def publish_cmd(app: App, out: Path | None) -> None:
 @click.command("run")
 @click.option("--once", is_flag=True, required=True, help="Run one round and exit (the only mode).")
 @click.option("--all", "collect_all", is_flag=True, help="Collect every source, not only those due.")
-@click.option(
-    "--config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_PATH, show_default=True
-)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_PATH, show_default=True)
 @pass_app
 def run_cmd(app: App, once: bool, collect_all: bool, config: Path) -> None:
     """Collect what is due, diff it, write the post if the week moved enough, publish.
@@ -42,12 +40,8 @@ def run_cmd(app: App, once: bool, collect_all: bool, config: Path) -> None:
 
 
 @click.command("schedule")
-@click.option(
-    "--config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_PATH, show_default=True
-)
-@click.option(
-    "--print-crontab", is_flag=True, help="Print the schedule as a crontab for system cron and exit."
-)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_PATH, show_default=True)
+@click.option("--print-crontab", is_flag=True, help="Print the schedule as a crontab for system cron and exit.")
 @click.option("--tracker-command", default="tracker", show_default=True, help="Command the crontab runs.")
 @pass_app
 def schedule_cmd(app: App, config: Path, print_crontab: bool, tracker_command: str) -> None:
@@ -65,9 +59,7 @@ def schedule_cmd(app: App, config: Path, print_crontab: bool, tracker_command: s
 
 
 @click.command("demo")
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-site"), show_default=True
-)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-site"), show_default=True)
 @pass_app
 def demo_cmd(app: App, out: Path) -> None:
     """Build a complete example site offline from sample data bundled with the package.

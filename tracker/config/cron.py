@@ -173,9 +173,7 @@ def _parse_field(text: str, spec: _Spec) -> _Field:
                 # `*/2` is mon,wed,fri,sun to APScheduler and sun,tue,thu,sat to cron
                 raise ValueError(f"steps are not allowed in day-of-week ({text!r}); list the days by name")
             if start is not None and end is None:
-                raise ValueError(
-                    f"{spec.label} {part!r}: write a step on a range, e.g. {start}-{spec.high}/{step}"
-                )
+                raise ValueError(f"{spec.label} {part!r}: write a step on a range, e.g. {start}-{spec.high}/{step}")
             if not 0 < int(step) <= spec.high - spec.low:
                 raise ValueError(f"{spec.label} step {step} is out of range 1-{spec.high - spec.low}")
         if start is not None and end is not None and start > end:
@@ -264,9 +262,7 @@ def parse_cron(text: str, path: str = "cron.yaml") -> CronConfig:
         try:
             zone(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _error(
-                path, node, f"unknown time zone {timezone!r}; use an IANA name such as UTC"
-            ) from None
+            raise _error(path, node, f"unknown time zone {timezone!r}; use an IANA name such as UTC") from None
 
     if "jobs" not in top:
         raise _error(path, root, "missing 'jobs:' (a list of jobs with name, schedule and run)")
@@ -318,16 +314,12 @@ def _command(run: str, name: str, path: str, node: yaml.Node) -> tuple[str, ...]
     except ValueError as exc:
         raise _error(path, node, f"job {name!r}: cannot split run command {run!r}: {exc}") from None
     if not words or words[0] != "tracker":
-        raise _error(
-            path, node, f"job {name!r}: run must be a tracker command, e.g. 'tracker collect arena-text'"
-        )
+        raise _error(path, node, f"job {name!r}: run must be a tracker command, e.g. 'tracker collect arena-text'")
     if len(words) == 1:
         raise _error(path, node, f"job {name!r}: run names no tracker command")
     command = words[1]
     if command not in COMMANDS:
-        raise _error(
-            path, node, f"job {name!r}: unknown tracker command {command!r}{_hint(command, COMMANDS)}"
-        )
+        raise _error(path, node, f"job {name!r}: unknown tracker command {command!r}{_hint(command, COMMANDS)}")
     if command == "schedule":
         raise _error(path, node, f"job {name!r}: a job cannot start the scheduler")
     if command == "collect":
@@ -357,9 +349,7 @@ def _mapping(node: yaml.Node, path: str, where: str, allowed: tuple[str, ...]) -
             raise _error(path, key, f"unsupported key in {where}; allowed: {', '.join(allowed)}")
         if key.value not in allowed:
             hint = _hint(key.value, allowed)
-            raise _error(
-                path, key, f"unknown key {key.value!r} in {where}{hint}; allowed: {', '.join(allowed)}"
-            )
+            raise _error(path, key, f"unknown key {key.value!r} in {where}{hint}; allowed: {', '.join(allowed)}")
         if key.value in out:
             raise _error(path, key, f"duplicate key {key.value!r} (first at line {lines[key.value]})")
         out[key.value] = value

@@ -211,9 +211,7 @@ def _hf_rows(source: str, fetcher: Fetcher, *, base_url: str, config: str, where
     return collect_hf_rows(source, fetcher, base_url, config=config, where=where, split=split)
 
 
-def _daily_keyed(
-    source: str, fetcher: Fetcher, *, base_url: str, api_key: str, today: date, days: int
-) -> Capture:
+def _daily_keyed(source: str, fetcher: Fetcher, *, base_url: str, api_key: str, today: date, days: int) -> Capture:
     return collect_daily_keyed(source, fetcher, base_url, api_key=api_key, today=today, days=days)
 
 

@@ -105,9 +105,7 @@ def ingest(
             fmt_name, catalog = _parse_catalog(capture)
             return _store_catalog(store, capture, fmt_name, catalog, fetch_id)
         fmt = (
-            ranking_format(fmt_name)
-            if fmt_name
-            else detect_ranking_format(capture.body, capture.name, capture.source)
+            ranking_format(fmt_name) if fmt_name else detect_ranking_format(capture.body, capture.name, capture.source)
         )
         fmt_name = fmt.name
         if capture.source not in fmt.boards:
@@ -117,9 +115,7 @@ def ingest(
             raise LayoutError(f"{capture.name}: {fmt.name} found no ranking for {capture.source}")
         # Row counts are judged against the last good capture of the same format: a top-9 chart is not
         # a broken top-50 table.
-        checked = [
-            validate(p, history.latest_snapshot(p.board, as_of=p.as_of, method=p.method)) for p in parsed
-        ]
+        checked = [validate(p, history.latest_snapshot(p.board, as_of=p.as_of, method=p.method)) for p in parsed]
     except UsageError:
         raise
     except TrackerError as error:
@@ -202,9 +198,7 @@ def _record(capture: CaptureInput, fmt: str | None, outcome: str, error: str | N
     )
 
 
-def reparse(
-    store: Store, history: History, *, observed_at: datetime, source: str | None = None
-) -> list[IngestOutcome]:
+def reparse(store: Store, history: History, *, observed_at: datetime, source: str | None = None) -> list[IngestOutcome]:
     """Re-derive snapshots from every stored raw capture (after a parser fix); unchanged ones stay one."""
     outcomes = []
     for raw in store.raw_captures(source):

@@ -29,6 +29,4 @@ def ensure(engine: Engine) -> None:
     if current is None:
         migrate.upgrade(engine)
     elif current != head:
-        raise UsageError(
-            f"the database is at schema {current}, this version needs {head}: run `tracker db upgrade`"
-        )
+        raise UsageError(f"the database is at schema {current}, this version needs {head}: run `tracker db upgrade`")

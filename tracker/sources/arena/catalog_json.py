@@ -31,12 +31,7 @@ CATEGORY = "full"
 
 def sniff(body: bytes, filename: str) -> bool:
     head = body_head(body)
-    return (
-        head[:1] == b"{"
-        and b'"rating_q975"' in head
-        and b'"rating_q025"' in head
-        and b'"row_idx"' not in head
-    )
+    return head[:1] == b"{" and b'"rating_q975"' in head and b'"rating_q025"' in head and b'"row_idx"' not in head
 
 
 def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot]:

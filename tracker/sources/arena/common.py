@@ -69,9 +69,7 @@ def csv_records(text: str, fmt: str, required: tuple[str, ...]) -> list[dict[str
                 continue
             if len(cells) < len(header):
                 row = len(records) + 1
-                raise LayoutError(
-                    f"{fmt}: truncated capture: data row {row} has {len(cells)} of {len(header)} cells"
-                )
+                raise LayoutError(f"{fmt}: truncated capture: data row {row} has {len(cells)} of {len(header)} cells")
             if len(cells) > len(header):
                 raise LayoutError(f"{fmt}: data row {len(records) + 1} has more cells than the header")
             records.append(dict(zip(header, cells, strict=True)))
@@ -180,8 +178,7 @@ def require_as_of(as_of: date | None, fmt: str) -> date:
     """The caller's date for a capture that carries none of its own."""
     if as_of is None:
         raise LayoutError(
-            f"{fmt}: this capture carries no date of its own; "
-            "give the leaderboard's date with --as-of YYYY-MM-DD"
+            f"{fmt}: this capture carries no date of its own; give the leaderboard's date with --as-of YYYY-MM-DD"
         )
     return as_of
 

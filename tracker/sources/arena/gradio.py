@@ -97,9 +97,7 @@ def _gradio_config(text: str) -> Mapping[str, Any]:
     try:
         config, _ = json.JSONDecoder().raw_decode(text, start)
     except json.JSONDecodeError as exc:
-        raise LayoutError(
-            f"{FORMAT}: {MARKER} is truncated or malformed ({exc.msg} at char {exc.pos})"
-        ) from exc
+        raise LayoutError(f"{FORMAT}: {MARKER} is truncated or malformed ({exc.msg} at char {exc.pos})") from exc
     if not isinstance(config, dict):
         raise LayoutError(f"{FORMAT}: {MARKER} is not an object")
     return config
@@ -136,13 +134,9 @@ def _dataframes(components: Mapping[int, Any], elem_id: str) -> Iterator[int]:
 
 def _text_table(components: Mapping[int, Any], tabs: Mapping[int, tuple[str, ...]]) -> int:
     """The leaderboard table under a Language/Text tab; else the first not under another arena's tab."""
-    candidates = [
-        cid for cid in _dataframes(components, TABLE_ID) if _has_leaderboard_headers(components[cid])
-    ]
+    candidates = [cid for cid in _dataframes(components, TABLE_ID) if _has_leaderboard_headers(components[cid])]
     in_text_tab = [cid for cid in candidates if tabs.get(cid) and _TEXT_TAB_RE.search(tabs[cid][-1])]
-    neutral = [
-        cid for cid in candidates if not any(_OTHER_TAB_RE.search(label) for label in tabs.get(cid, ()))
-    ]
+    neutral = [cid for cid in candidates if not any(_OTHER_TAB_RE.search(label) for label in tabs.get(cid, ()))]
     chosen = in_text_tab or neutral
     if not chosen:
         elsewhere = "; ".join(" > ".join(tabs.get(cid, ())) for cid in candidates) or "nowhere"
@@ -222,9 +216,7 @@ def _cell_text(cell: Any) -> Any:
     return "".join(parser.parts)
 
 
-def _arena_keys(
-    components: Mapping[int, Any], rows: list[Any], columns: Mapping[str, int]
-) -> list[str] | None:
+def _arena_keys(components: Mapping[int, Any], rows: list[Any], columns: Mapping[str, int]) -> list[str] | None:
     """Arena keys for the rows, from the page's full leaderboard table (Overview tab) when it lists the same
     models in the same order: same length, and its Overall (and style-controlled) rank equal on every row."""
     ranks = [_cell(row, columns, "rank") for row in rows]
@@ -233,12 +225,7 @@ def _arena_keys(
         value = components[cid]["props"]["value"]
         headers = [str(h).strip().lower() for h in value.get("headers") or ()]
         full = value.get("data")
-        if (
-            "model" not in headers
-            or "overall" not in headers
-            or not isinstance(full, list)
-            or len(full) != len(rows)
-        ):
+        if "model" not in headers or "overall" not in headers or not isinstance(full, list) or len(full) != len(rows):
             continue
         pairs = [(headers.index("overall"), ranks)]
         if "overall w/ style control" in headers and "rank_sc" in columns:

@@ -51,9 +51,7 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
         raise LayoutError(f"{FORMAT}: {label} has no rows of category {CATEGORY!r}")
     by_date: dict[date, list[Entry]] = {}
     for idx, row in overall:
-        published = iso_date(
-            row.get("leaderboard_publish_date"), FORMAT, f"leaderboard_publish_date of row {idx}"
-        )
+        published = iso_date(row.get("leaderboard_publish_date"), FORMAT, f"leaderboard_publish_date of row {idx}")
         by_date.setdefault(published, []).append(_entry(idx, row))
     return [
         ParsedSnapshot(
@@ -124,9 +122,7 @@ def _complete_rows(pages: Sequence[Mapping[str, Any]], label: str) -> list[tuple
             "that num_rows_total announces"
         )
     if len(rows) > total:
-        raise LayoutError(
-            f"{FORMAT}: the pages of {label} hold {len(rows)} rows, more than num_rows_total {total}"
-        )
+        raise LayoutError(f"{FORMAT}: the pages of {label} hold {len(rows)} rows, more than num_rows_total {total}")
     return sorted(rows.items(), key=lambda item: item[0])
 
 

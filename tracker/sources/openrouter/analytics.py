@@ -48,17 +48,11 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
         row = mapping(raw, FORMAT, where)
         model_id = variant_key(row, FORMAT, where)
         if model_id != nfc(key):
-            raise LayoutError(
-                f"{FORMAT}: {where}: keyed by {key!r} but its variant_permaslug is {model_id!r}"
-            )
+            raise LayoutError(f"{FORMAT}: {where}: keyed by {key!r} but its variant_permaslug is {model_id!r}")
         days.append(day(field(row, "date", FORMAT, where), FORMAT, where))
         prompt = token_count(field(row, "total_prompt_tokens", FORMAT, where), FORMAT, f"{where} prompt")
-        completion = token_count(
-            field(row, "total_completion_tokens", FORMAT, where), FORMAT, f"{where} completion"
-        )
-        usages.append(
-            Usage(model_id, prompt + completion, prompt_tokens=prompt, completion_tokens=completion)
-        )
+        completion = token_count(field(row, "total_completion_tokens", FORMAT, where), FORMAT, f"{where} completion")
+        usages.append(Usage(model_id, prompt + completion, prompt_tokens=prompt, completion_tokens=completion))
     start, end = trailing_window(days, as_of, FORMAT)
     return [
         ParsedSnapshot(

@@ -104,9 +104,7 @@ def _model(raw: object, where: str) -> CatalogModel:
         catalog_id=catalog_id,
         name=name,
         prompt_price_per_m=price_per_million(field(pricing, "prompt", FORMAT, where), f"{where} prompt"),
-        completion_price_per_m=price_per_million(
-            field(pricing, "completion", FORMAT, where), f"{where} completion"
-        ),
+        completion_price_per_m=price_per_million(field(pricing, "completion", FORMAT, where), f"{where} completion"),
         context_length=_optional_int(field(row, "context_length", FORMAT, where), f"{where}.context_length"),
         created=datetime.fromtimestamp(created, tz=UTC) if created is not None else None,
         organization=organization,
@@ -118,14 +116,10 @@ def parse(body: bytes, *, as_of: date | None) -> ParsedCatalog:
     doc = mapping(load_json(body, FORMAT), FORMAT, "the catalogue")
     data = non_empty_list(doc.get("data"), FORMAT, "the `data` array")
     if "total_count" in doc and doc["total_count"] != len(data):
-        raise LayoutError(
-            f"{FORMAT}: total_count says {doc['total_count']!r} models, the page has {len(data)}"
-        )
+        raise LayoutError(f"{FORMAT}: total_count says {doc['total_count']!r} models, the page has {len(data)}")
     links = doc.get("links")
     if isinstance(links, dict) and links.get("next"):
-        raise LayoutError(
-            f"{FORMAT}: the catalogue is paged (links.next = {links['next']!r}); this is one page"
-        )
+        raise LayoutError(f"{FORMAT}: the catalogue is paged (links.next = {links['next']!r}); this is one page")
     models = [_model(raw, f"data[{i}]") for i, raw in enumerate(data)]
     if as_of is None:
         raise UsageError(f"{FORMAT}: the catalogue carries no date of its own; give the day it was fetched")

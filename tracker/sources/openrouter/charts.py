@@ -152,9 +152,4 @@ def sniff(body: bytes, filename: str) -> bool:
     points = doc.get("model")
     if points is None and isinstance(doc.get("data"), dict):
         points = doc["data"].get("data")
-    return (
-        isinstance(points, list)
-        and bool(points)
-        and isinstance(points[0], dict)
-        and {"x", "ys"} <= points[0].keys()
-    )
+    return isinstance(points, list) and bool(points) and isinstance(points[0], dict) and {"x", "ys"} <= points[0].keys()

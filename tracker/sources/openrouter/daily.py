@@ -204,12 +204,9 @@ def read_export_json(body: bytes) -> tuple[list[DailyRow], date | None]:
         raise LayoutError(f"{EXPORT_JSON}: this export is the {dataset!r} dataset, not rankings-daily")
     data = non_empty_list(doc.get("rows"), EXPORT_JSON, "the `rows` array")
     if "row_count" in doc and doc["row_count"] != len(data):
-        raise LayoutError(
-            f"{EXPORT_JSON}: row_count says {doc['row_count']!r} rows, the file has {len(data)}"
-        )
+        raise LayoutError(f"{EXPORT_JSON}: row_count says {doc['row_count']!r} rows, the file has {len(data)}")
     rows = [
-        _row(mapping(r, EXPORT_JSON, f"rows[{i}]"), EXPORT_JSON, f"rows[{i}]", export=True)
-        for i, r in enumerate(data)
+        _row(mapping(r, EXPORT_JSON, f"rows[{i}]"), EXPORT_JSON, f"rows[{i}]", export=True) for i, r in enumerate(data)
     ]
     check_export_days(rows, EXPORT_JSON)
     stamp = doc.get("snapshot_date") or doc.get("retrieved_at")

@@ -62,8 +62,7 @@ def trailing_window(days: list[date], as_of: date | None, fmt: str) -> tuple[dat
         )
     if as_of is not None and end > as_of:
         raise LayoutError(
-            f"{fmt}: the window ends {end.isoformat()}, after the last complete day given "
-            f"({as_of.isoformat()})"
+            f"{fmt}: the window ends {end.isoformat()}, after the last complete day given ({as_of.isoformat()})"
         )
     return start, end
 

@@ -43,9 +43,7 @@ def index_days(rows: Iterable[DailyRow], method: str = DAILY_METHOD) -> Days:
     for row in rows:
         models = by_day.setdefault(row.day, {})
         if row.model_id in models:
-            raise InvalidCaptureError(
-                f"{method}: duplicate daily row for {row.model_id!r} on {row.day.isoformat()}"
-            )
+            raise InvalidCaptureError(f"{method}: duplicate daily row for {row.model_id!r} on {row.day.isoformat()}")
         models[row.model_id] = row.tokens
     return by_day
 
