@@ -20,7 +20,6 @@ TABLES = {
     "events",
     "posts",
     "job_runs",
-    "run_locks",
 }
 VIEWS = {"current_snapshots", "latest_rankings", "rank_history", "weekly_tokens", "event_log"}
 

@@ -156,7 +156,7 @@ def test_catalogue_prices_stored_only_on_change(store, history, engine):
             as_of,
             (
                 CatalogModel("org/a-20260101", "org/a", "A", Decimal(price), Decimal("2"), context),
-                CatalogModel("org/a-20260101", "org/a:free", "A (free)", Decimal("0"), Decimal("0"), context),
+                CatalogModel("org/a-20260101:free", "org/a:free", "A (free)", Decimal("0"), Decimal("0"), context),
             ),
             "test",
         )

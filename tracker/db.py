@@ -246,16 +246,6 @@ class JobRunRow(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
 
 
-class RunLockRow(Base):
-    """Who holds the one-run-at-a-time lock (SQLite; PostgreSQL uses an advisory lock too)."""
-
-    __tablename__ = "run_locks"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(Text)
-    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 def _sqlite_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     # Take transaction control from the sqlite3 module so "begin" below decides DEFERRED or IMMEDIATE.
     dbapi_conn.isolation_level = None

@@ -237,7 +237,7 @@ class Store:
             found = _models_by_alias(session, "openrouter", "key", keys)
             aliases = _Aliases(session, [m.id for m in found.values()])
             latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
-            for key, item in sorted(zip(keys, catalog.models, strict=True)):
+            for key, item in sorted(zip(keys, catalog.models, strict=True), key=lambda pair: pair[0]):
                 model = found.get(key)
                 if model is None:
                     model = self._new_model(session, aliases, "openrouter", key, item.organization, catalog.as_of)

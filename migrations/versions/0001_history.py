@@ -212,13 +212,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_runs")),
     )
     op.create_index("ix_job_runs_job_started", "job_runs", ["job", "started_at"])
-    op.create_table(
-        "run_locks",
-        sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("holder", sa.Text(), nullable=False),
-        sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_run_locks")),
-    )
     for statement in view_statements(op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -227,7 +220,6 @@ def downgrade() -> None:
     for name in reversed(VIEW_NAMES):
         op.execute(f"DROP VIEW IF EXISTS {name}")
     for table in (
-        "run_locks",
         "job_runs",
         "posts",
         "events",
