@@ -1,8 +1,9 @@
 """The diff engine: two validated snapshots of one board -> the events between them (pure, deterministic).
 
 Models are matched by `model_id` (the canonical id), so a renamed model is the same model; events carry
-the newer display name. Per-model events are reported for the watched zone only: models ranked within
-the top N (default 20) in either snapshot. Rules:
+the newer display name. Per-model events (`moved`, `grew_lost_rank`, `shrank_gained_rank`) cover every
+model listed in both snapshots of a usage board (OpenRouter lists its top 50), and on Arena boards (hundreds
+of models) the watched zone only: models ranked within the top N (default 20) in either snapshot. Rules:
 
 - `moved`: the rank number changed (a tie at #2 that stays a tie at #2 did not move).
 - `entered` / `exited` the top N: crossing the line, or appearing/vanishing where the absence is
@@ -168,6 +169,10 @@ class _Pair:
         return any(r is not None and r <= n for r in (from_rank, to_rank))
 
     def common_in_zone(self) -> list[str]:
+        # A usage ranking is a short list (OpenRouter's top 50): every model listed in both is watched,
+        # so a model that grew yet lost rank at #30 is reported too. Arena's hundreds: the top N only.
+        if self.board.value is ValueKind.TOKENS:
+            return [i for i in self.new if i in self.old]
         return [i for i in self.new if i in self.old and self.in_zone(self.old[i].rank, self.new[i].rank)]
 
     def significance(self, model_id: str) -> bool | None:

@@ -75,8 +75,7 @@ def check_comparable(board: Board, older: Snapshot | None, newer: Snapshot) -> N
     check_snapshot(board, older)
     if older.as_of > newer.as_of:
         raise ValueError(
-            f"snapshot {older.id} (as of {older.as_of}) is newer than "
-            f"snapshot {newer.id} (as of {newer.as_of})"
+            f"snapshot {older.id} (as of {older.as_of}) is newer than snapshot {newer.id} (as of {newer.as_of})"
         )
     old_kind, new_kind = rank_kind(older), rank_kind(newer)
     if old_kind is not None and new_kind is not None and old_kind is not new_kind:
@@ -87,8 +86,7 @@ def check_comparable(board: Board, older: Snapshot | None, newer: Snapshot) -> N
     old_window, new_window = snapshot_window(board, older), snapshot_window(board, newer)
     if (old_window is None) != (new_window is None):
         raise ValueError(
-            f"a snapshot with a usage window is not comparable with one without "
-            f"(snapshots {older.id} and {newer.id})"
+            f"a snapshot with a usage window is not comparable with one without (snapshots {older.id} and {newer.id})"
         )
     if old_window is None or new_window is None:
         return

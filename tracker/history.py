@@ -186,6 +186,24 @@ class History:
             )
             return (row.etag, row.last_modified) if row else (None, None)
 
+    def last_collect_attempt(self, source: str) -> datetime | None:
+        """When the source was last fetched live (whatever the outcome); None if it never was."""
+        with self._session() as session:
+            value = session.scalar(
+                select(func.max(db.FetchRow.started_at)).where(
+                    db.FetchRow.source == source, db.FetchRow.method == "collect"
+                )
+            )
+            return None if value is None else _aware(value)
+
+    def data_clock(self) -> datetime | None:
+        """The newest moment the history knows of: the last attempt of any kind, or the newest snapshot."""
+        with self._session() as session:
+            attempt = session.scalar(select(func.max(db.FetchRow.started_at)))
+            observed = session.scalar(select(func.max(db.SnapshotRow.observed_at)))
+        moments = [_aware(v) for v in (attempt, observed) if v is not None]
+        return max(moments) if moments else None
+
     def source_status(self, sources: Iterable[str], now: datetime) -> list[SourceStatus]:
         return [self._status(source, now) for source in sources]
 
@@ -207,7 +225,7 @@ class History:
                 failures += 1
             last_error = next((a.error for a in attempts if a.error), None)
             last_as_of, stale, stale_since = self._staleness(session, source, now)
-            if not attempts:  # a source never collected (not scheduled here) is not an alert
+            if not any(a.method == "collect" for a in attempts):  # not watched live here: no alert
                 stale, stale_since = False, None
             return SourceStatus(
                 source=source,

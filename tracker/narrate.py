@@ -32,9 +32,7 @@ def post_date(weeks: Sequence[BoardWeek]) -> date:
 
 def _in_order(weeks: Sequence[BoardWeek]) -> list[BoardWeek]:
     order = list(BOARDS)
-    return sorted(
-        weeks, key=lambda w: (order.index(w.board.id) if w.board.id in order else len(order), w.board.id)
-    )
+    return sorted(weeks, key=lambda w: (order.index(w.board.id) if w.board.id in order else len(order), w.board.id))
 
 
 def _leader(week: BoardWeek) -> Entry | None:
@@ -81,11 +79,7 @@ def headline(weeks: Sequence[BoardWeek]) -> str:
     usage = [w for w in ordered if w.board.value is ValueKind.TOKENS]
     quality = [w for w in ordered if w.board.value is not ValueKind.TOKENS]
     candidates = [
-        *(
-            _leader_story(w)
-            for w in ordered
-            if any(e.significant is not False for e in w.of_kind("new_leader"))
-        ),
+        *(_leader_story(w) for w in ordered if any(e.significant is not False for e in w.of_kind("new_leader"))),
         *(_leader_story(w) for w in usage if not w.stale_since),
         *(_mover_story(w) for w in usage),
         *(_grew_story(w) for w in usage),
@@ -120,9 +114,7 @@ def _usage_clause(usage: Sequence[BoardWeek]) -> str:
         leader = _leader(week)
         if leader is not None:
             n = names(week.board)
-            parts.append(
-                f"{leader.model} leads {n.owner} {n.noun} {with_tokens(leader.tokens, weekly=False)}"
-            )
+            parts.append(f"{leader.model} leads {n.owner} {n.noun} {with_tokens(leader.tokens, weekly=False)}")
     return join_list(parts)
 
 

@@ -101,9 +101,7 @@ def top_sentence(week: BoardWeek, unchanged: Event | None, *, subject: str | Non
     leader, *rest = week.ranked()[:5]
     text = f"{subject or leader.model} leads {_leader_value(week, leader)}"
     if rest:
-        text += ", followed by " + join_list(
-            [f"{e.model} {at_value(board, entry_value(board, e))}" for e in rest]
-        )
+        text += ", followed by " + join_list([f"{e.model} {at_value(board, entry_value(board, e))}" for e in rest])
     return text + "."
 
 
@@ -209,9 +207,7 @@ def biggest_mover_sentence(week: BoardWeek, movers: Sequence[Event]) -> str:
         told = [f"{e.model} {'climbed' if _climbed(e) else 'fell'} {_mover_clause(week, e)}" for e in movers]
         return f"The biggest top-{top} rank moves were {places} each: {join_list(told)}."
     listed = join_list([str(e.model) for e in movers])
-    return sentence(
-        f"{plural(len(movers), 'model')} shared the biggest top-{top} rank move, {places} each: {listed}."
-    )
+    return sentence(f"{plural(len(movers), 'model')} shared the biggest top-{top} rank move, {places} each: {listed}.")
 
 
 def entry_exit_sentence(week: BoardWeek, event: Event) -> str:
@@ -228,13 +224,9 @@ def entry_exit_sentence(week: BoardWeek, event: Event) -> str:
             figures = f"with a score of {figure(board, event.value_after)}"
         return f"{event.model} is new in the top {top} at {format_rank(event.to_rank)} {figures}."
     if event.kind == "entered":
-        return (
-            f"{event.model} entered the top {top}, climbing {_route(event)} {figures}{_margin_note(event)}."
-        )
+        return f"{event.model} entered the top {top}, climbing {_route(event)} {figures}{_margin_note(event)}."
     if event.to_rank is None:
-        return (
-            f"{event.model} left the top {top} from {format_rank(event.from_rank)} and is no longer listed."
-        )
+        return f"{event.model} left the top {top} from {format_rank(event.from_rank)} and is no longer listed."
     return f"{event.model} left the top {top}, falling {_route(event)} {figures}{_margin_note(event)}."
 
 
@@ -260,6 +252,11 @@ def _told_elsewhere(week: BoardWeek) -> set[str]:
     return {e.model_id for e in week.events if e.kind in kinds and e.model_id}
 
 
+def _in_top(event: Event, n: int) -> bool:
+    """Prose tells moves within the top N (either side); the events cover the whole list."""
+    return any(r is not None and r <= n for r in (event.from_rank, event.to_rank))
+
+
 def changes_paragraph(week: BoardWeek) -> str:
     """Entries and exits (those not told as the biggest move or a new leader)."""
     skip = {e.model_id for e in week.of_kind("new_leader") + week.of_kind("biggest_mover")}
@@ -269,7 +266,7 @@ def changes_paragraph(week: BoardWeek) -> str:
 
 def moves_paragraph(week: BoardWeek) -> str:
     """The biggest mover, then mid-table moves by rank; the rest counted; or that nothing moved."""
-    moved = week.of_kind("moved")
+    moved = [e for e in week.of_kind("moved") if _in_top(e, week.top_n)]
     if not moved:
         return f"No model in the top {week.top_n} changed rank."
     elsewhere = _told_elsewhere(week)
@@ -285,18 +282,21 @@ def moves_paragraph(week: BoardWeek) -> str:
 def grew_lost_paragraph(week: BoardWeek) -> str:
     """ "Three models grew and still lost rank. MiniMax M2.7 fell from #11 to #13 despite ..." """
     movers = {e.model_id for e in week.of_kind("biggest_mover")}
-    told = [e for e in week.of_kind("grew_lost_rank") if e.model_id not in movers]
-    if not told:
-        return ""
+    grew = [e for e in week.of_kind("grew_lost_rank") if e.model_id not in movers]
+    told = [e for e in grew if _in_top(e, week.top_n)]
+    below = len(grew) - len(told)
     parts = [sentence(f"{plural(len(told), 'model')} grew and still lost rank.")] if len(told) > 1 else []
     parts += [grew_lost_sentence(week, e) for e in told[:MAX_GREW]]
     if len(told) > MAX_GREW:
         parts.append(sentence(f"{plural(len(told) - MAX_GREW, 'other model')} did too."))
+    if below:
+        parts.append(sentence(f"Below the top {week.top_n}, {plural(below, 'more model')} grew yet lost rank."))
     return " ".join(parts)
 
 
 def shrank_gained_paragraph(week: BoardWeek) -> str:
-    return " ".join(shrank_gained_sentence(week, e) for e in week.of_kind("shrank_gained_rank"))
+    told = [e for e in week.of_kind("shrank_gained_rank") if _in_top(e, week.top_n)]
+    return " ".join(shrank_gained_sentence(week, e) for e in told)
 
 
 def no_comparison_sentence(board: Board) -> str:

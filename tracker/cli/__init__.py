@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import backfill_cmd, collect_cmd, db_group, import_cmd, reparse_cmd
-from tracker.cli.report import show_cmd, status_cmd
+from tracker.cli.report import diff_cmd, show_cmd, status_cmd
 from tracker.cli.run import demo_cmd, publish_cmd, run_cmd, schedule_cmd
 from tracker.config import redact_url
 from tracker.models import TrackerError
@@ -65,6 +65,7 @@ for command in (
     backfill_cmd,
     reparse_cmd,
     show_cmd,
+    diff_cmd,
     publish_cmd,
     run_cmd,
     schedule_cmd,

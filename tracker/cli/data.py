@@ -17,7 +17,7 @@ from tracker.pipeline.ingest import CaptureInput, date_in_name, ingest, reparse
 BOARD_CHOICES = click.Choice([*BOARDS, CATALOGUE])
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType):  # type: ignore[type-arg]  # generic only since click 8.5
     name = "YYYY-MM-DD"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:

@@ -13,8 +13,8 @@ from rich.table import Table
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import DATE
 from tracker.models import BOARDS, SOURCES, UsageError, ValueKind
-from tracker.pipeline import schema
-from tracker.pipeline.views import snapshot_json, status_json
+from tracker.pipeline import report, schema
+from tracker.pipeline.views import describe, snapshot_json, status_json
 from tracker.units import format_tokens
 
 BOARD = click.Choice(list(BOARDS))
@@ -63,6 +63,36 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
             change = f"{e.change * 100:+.0f}%" if e.change is not None else ""
             table.add_row(rank, e.model, format_tokens(e.tokens or 0), change)
     Console(soft_wrap=True).print(table)
+
+
+@click.command("diff")
+@click.option("--board", required=True, type=BOARD, help="Board to compare.")
+@click.option("--from", "from_date", type=DATE, help="Older side: the snapshot in force on this date.")
+@click.option("--to", "to_date", type=DATE, help="Newer side: the snapshot in force on this date (default: latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: {board, from, to, publish, events: [...]}.")
+@pass_app
+def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None, as_json: bool) -> None:
+    """Compare two snapshots of a board and list what changed (the events are stored once).
+
+    With no dates the latest snapshot is compared with the previous comparable one: for OpenRouter's
+    weekly windows, the window that ended seven days earlier; for Arena, the previous snapshot.
+
+    Example: tracker diff --board openrouter-weekly --json
+    """
+    schema.ensure(app.engine)
+    result = report.board_diff(app.history, app.store, board, from_date=from_date, to_date=to_date)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    older = result.older.as_of.isoformat() if result.older else "nothing"
+    click.echo(f"{BOARDS[board].title}: {older} -> {result.newer.as_of.isoformat()}")
+    if result.note:
+        click.echo(f"  ({result.note})")
+    for event in result.events:
+        click.echo(f"  {describe(event)}")
+    if not result.events:
+        click.echo("  no changes")
+    click.echo(f"publish: {'yes' if result.publish else 'no'}")
 
 
 @click.command("status")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tracker.models import BOARDS, Entry, Snapshot, SourceStatus, ValueKind
+from tracker.models import BOARDS, Entry, Event, Snapshot, SourceStatus, ValueKind
+from tracker.units import format_rank
 
 
 def entry_json(entry: Entry, value: ValueKind) -> dict[str, Any]:
@@ -39,6 +40,24 @@ def snapshot_json(snapshot: Snapshot, top: int | None = None) -> dict[str, Any]:
     out["attribution"] = board.attribution.format(as_of=snapshot.as_of.isoformat())
     out["entries"] = [entry_json(e, board.value) for e in entries]
     return out
+
+
+def describe(event: Event) -> str:
+    """One line of plain text for an event, for `tracker diff` on a terminal."""
+    name = event.model or event.model_id or ""
+    ranks = ""
+    if event.from_rank is not None or event.to_rank is not None:
+        ranks = f" {format_rank(event.from_rank)} -> {format_rank(event.to_rank)}"
+    growth = f", {event.growth_pct:+.1f}%" if event.growth_pct is not None else ""
+    significance = " (within the confidence intervals)" if event.significant is False else ""
+    extra = ""
+    if event.kind == "top_unchanged":
+        extra = " " + ", ".join(str(m.get("model", m.get("model_id"))) for m in event.extra.get("models", []))
+    elif event.kind == "stale":
+        extra = f" since {event.extra.get('since')}"
+    elif event.kind == "biggest_mover":
+        extra = f" (top {event.extra.get('within_top')})"
+    return f"{event.kind}: {name}{ranks}{growth}{significance}{extra}".replace(":  ", ": ").rstrip()
 
 
 def status_json(statuses: list[SourceStatus], now: datetime) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Use: `files = render_site(build_context(...))` (pure), then `write_site(files, out_dir)` (I/O).
 """
 
-from tracker.site.context import SiteContext, build_context
+from tracker.site.build import build_context
+from tracker.site.context import SiteContext
 from tracker.site.pages import render_site
 from tracker.site.writer import write_site
 

@@ -1,0 +1,190 @@
+"""The atomic writer: a whole new site or the whole old one, never half; no temp files left behind."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tracker.models import UsageError
+from tracker.site import writer
+from tracker.site.writer import MARKER, write_site
+
+OLD = {"index.html": b"old home", "boards/a.html": b"old board", "gone.html": b"only in the old site"}
+NEW = {"index.html": b"new home", "boards/a.html": b"new board", "data/x.csv": b"a,b\r\n"}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    return {k: v for k, v in tree(folder).items() if k != MARKER}
+
+
+def leftovers(parent: Path, name: str = "site") -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{name}."))
+
+
+def test_first_publish_and_replace(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    assert published(out) == OLD
+    write_site(NEW, out)
+    assert published(out) == NEW  # the old-only file is gone: the folder is replaced as a whole
+    assert leftovers(tmp_path) == []
+    assert (out / MARKER).exists()
+    assert out.stat().st_mode & 0o755 == 0o755
+
+
+def test_publishing_the_same_files_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    write_site(NEW, tmp_path / "one")
+    write_site(NEW, tmp_path / "two")
+    write_site(NEW, tmp_path / "two")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_disk_full_mid_write_leaves_the_old_site_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    real_write = writer._write_file
+    written: list[Path] = []
+
+    def fill_up(target: Path, data: bytes) -> None:
+        if len(written) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(target)
+        real_write(target, data)
+
+    monkeypatch.setattr(writer, "_write_file", fill_up)
+    with pytest.raises(OSError, match="No space left") as info:
+        write_site(NEW, out)
+    assert info.value.errno == errno.ENOSPC
+    assert len(written) == 2  # the failure really happened half-way
+    assert published(out) == OLD
+    assert leftovers(tmp_path) == []
+
+
+class ExplodingFiles(Mapping[str, bytes]):
+    """A lazily rendered site whose renderer raises while the writer reads it."""
+
+    def __init__(self, files: dict[str, bytes], bad: str) -> None:
+        self.files, self.bad = files, bad
+
+    def __getitem__(self, key: str) -> bytes:
+        if key == self.bad:
+            raise RuntimeError("template error while rendering " + key)
+        return self.files[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def test_a_renderer_exception_mid_build_leaves_the_old_site_whole(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    with pytest.raises(RuntimeError, match="template error"):
+        write_site(ExplodingFiles(NEW, "data/x.csv"), out)  # sorted: boards/, data/ fail before index
+    assert published(out) == OLD
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_swap_puts_the_old_site_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    real_rename = Path.rename
+
+    def rename(self: Path, target: Path) -> Path:
+        if self.name.startswith(".site.tmp-"):
+            raise OSError(errno.EIO, "I/O error")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="I/O error"):
+        write_site(NEW, out)
+    monkeypatch.undo()
+    assert published(out) == OLD
+    assert leftovers(tmp_path) == []
+
+
+def test_a_killed_publish_is_recovered_next_time(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    # As if killed between "site -> backup" and "temp -> site": both folders left behind.
+    out.rename(tmp_path / ".site.old-abc123")
+    (tmp_path / ".site.tmp-abc123").mkdir()
+    (tmp_path / ".site.tmp-abc123" / "half.html").write_bytes(b"half")
+    write_site(NEW, out)
+    assert published(out) == NEW
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"../escape.html": b"x"},
+        {"/etc/passwd": b"x"},
+        {"a/../../b.html": b"x"},
+        {"index.html": b"x", "INDEX.html": b"y"},  # the same file on a case-insensitive disk
+        {"a": b"x", "a/b.html": b"y"},  # a file cannot also be a folder
+    ],
+)
+def test_unsafe_or_repeated_paths_are_refused_before_anything_is_written(
+    tmp_path: Path, files: dict[str, bytes]
+) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    with pytest.raises(ValueError, match=r"unsafe|twice|inside a file"):
+        write_site(files, out)
+    assert published(out) == OLD
+    assert leftovers(tmp_path) == []
+
+
+def test_a_path_given_in_files_and_copy_in_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "db.sqlite"
+    source.write_bytes(b"SQLite format 3\x00")
+    with pytest.raises(ValueError, match="twice"):
+        write_site({"data/history.sqlite": b"x"}, tmp_path / "site", copy_in={"data/history.sqlite": source})
+
+
+def test_copy_in_adds_files_from_disk(tmp_path: Path) -> None:
+    source = tmp_path / "db.sqlite"
+    source.write_bytes(b"SQLite format 3\x00rest")
+    write_site(NEW, tmp_path / "site", copy_in={"data/history.sqlite": source})
+    assert (tmp_path / "site" / "data" / "history.sqlite").read_bytes() == source.read_bytes()
+
+
+def test_a_folder_not_published_by_the_tool_is_never_replaced(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.tex").write_text("years of work")
+    with pytest.raises(UsageError, match="refusing to replace"):
+        write_site(NEW, home)
+    assert (home / "thesis.tex").read_text() == "years of work"
+    assert leftovers(tmp_path, "home") == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_site(NEW, empty)  # an empty folder is fine
+    assert published(empty) == NEW
+
+
+def test_a_file_in_the_way_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("not a folder")
+    with pytest.raises(UsageError, match="not a folder"):
+        write_site(NEW, tmp_path / "site")
+
+
+def test_a_linked_site_folder_is_replaced_by_a_real_one_and_its_target_kept(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    write_site(OLD, target)
+    (tmp_path / "site").symlink_to(target, target_is_directory=True)
+    write_site(NEW, tmp_path / "site")
+    assert not (tmp_path / "site").is_symlink()
+    assert published(tmp_path / "site") == NEW
+    assert published(target) == OLD  # the old link's target is not deleted through the link
+    assert leftovers(tmp_path) == []

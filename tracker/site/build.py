@@ -1,0 +1,312 @@
+"""Build the site context from stored data: `build_context` (pure).
+
+The same stored data gives the same context; nothing here reads a clock: `built_from` is the newest
+date found in the data. Everything is computed once here so that rendering is only formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+from tracker.models import (
+    BOARDS,
+    CATALOGUE,
+    SOURCES,
+    Board,
+    Entry,
+    Event,
+    ModelInfo,
+    Post,
+    PriceRecord,
+    Snapshot,
+    SourceStatus,
+    ValueKind,
+    board,
+)
+from tracker.site.charts import Series
+from tracker.site.context import (
+    BoardRow,
+    BoardView,
+    DatedEvent,
+    ModelHistory,
+    ModelView,
+    PostView,
+    RankChange,
+    SiteContext,
+    StaleNotice,
+)
+from tracker.site.paths import assign_names
+from tracker.site.timeline import entries_by_model, previous_comparable, timeline
+
+CATALOGUE_TITLE = "OpenRouter model catalogue"
+CATALOGUE_ATTRIBUTION = "Source: OpenRouter model catalogue (openrouter.ai/models), as of {as_of}"
+SPARK_POINTS = 8  # how many recent snapshots a table row's sparkline spans
+
+
+def _source_title(source: str) -> str:
+    return BOARDS[source].title if source in BOARDS else CATALOGUE_TITLE if source == CATALOGUE else source
+
+
+def _attribution(b: Board, as_of: date) -> str:
+    return b.attribution.format(as_of=as_of.isoformat())
+
+
+def _source_order(source: str) -> tuple[int, str]:
+    return (SOURCES.index(source) if source in SOURCES else len(SOURCES), source)
+
+
+def _value(b: Board, entry: Entry) -> float | None:
+    value = entry.tokens if b.value is ValueKind.TOKENS else entry.score
+    return None if value is None else float(value)
+
+
+def _rank_change(entry: Entry, previous: Snapshot | None, index: _Index) -> RankChange:
+    if previous is None:
+        return RankChange("none")
+    before = index.entry(previous, entry.model_id)
+    if before is None:
+        return RankChange("new")
+    if entry.rank is None or before.rank is None:
+        return RankChange("none", previous_rank=before.rank)
+    delta = before.rank - entry.rank
+    kind = "up" if delta > 0 else "down" if delta < 0 else "same"
+    return RankChange(kind, abs(delta), before.rank)
+
+
+class _Index:
+    """A board's history looked up by model: built once, so pages cost one pass over the entries."""
+
+    def __init__(self, b: Board, history: Sequence[Snapshot]) -> None:
+        self.slots = timeline(b, history)  # the whole history, for model pages
+        self.rows: dict[int, dict[str, Entry]] = {s.id: entries_by_model(s) for s in history}
+        if len(self.rows) != len(history):
+            raise ValueError("two snapshots of one board share an id")
+        self.seen: dict[str, list[tuple[date, Entry]]] = {}
+        for s in history:
+            for e in s.entries:
+                self.seen.setdefault(e.model_id, []).append((s.as_of, e))
+
+    def entry(self, snapshot: Snapshot | None, model_id: str) -> Entry | None:
+        return None if snapshot is None else self.rows[snapshot.id].get(model_id)
+
+
+def _series(
+    b: Board, index: _Index, slots: Sequence[tuple[date, Snapshot | None]], model_id: str, *, ranks: bool
+) -> Series:
+    values: list[float | None] = []
+    for _, snap in slots:
+        entry = index.entry(snap, model_id)
+        if entry is None:
+            values.append(None)
+        elif ranks:
+            values.append(None if entry.rank is None else float(entry.rank))
+        else:
+            values.append(_value(b, entry))
+    return Series(tuple(d.isoformat() for d, _ in slots), tuple(values), invert=ranks)
+
+
+def _stale_notices(status: Sequence[SourceStatus]) -> dict[str, StaleNotice]:
+    return {
+        s.source: StaleNotice(s.source, _source_title(s.source), s.stale_since or s.last_as_of)
+        for s in status
+        if s.stale
+    }
+
+
+def _board_view(
+    b: Board,
+    history: tuple[Snapshot, ...],
+    index: _Index,
+    paths: Mapping[str, str],
+    names: Mapping[str, str],
+    stale: StaleNotice | None,
+    events: tuple[Event, ...],
+) -> BoardView:
+    latest, previous = history[-1], previous_comparable(b, history)
+    slots = timeline(b, history, SPARK_POINTS)
+    rows = tuple(
+        BoardRow(
+            entry=e,
+            name=names[e.model_id],
+            model_path=paths[e.model_id],
+            change=_rank_change(e, previous, index),
+            trend=_series(b, index, slots, e.model_id, ranks=b.value is not ValueKind.TOKENS),
+        )
+        for e in sorted(latest.entries, key=lambda e: (e.rank is None, e.rank or 0, e.model_id))
+    )
+    return BoardView(
+        board=b,
+        path=f"boards/{b.id}.html",
+        history=history,
+        latest=latest,
+        previous=previous,
+        rows=rows,
+        attribution=_attribution(b, latest.as_of),
+        csv_path=f"data/{b.id}-history.csv",
+        json_path=f"data/{b.id}-history.json",
+        feed_path=f"feeds/{b.id}.xml",
+        stale=stale,
+        events=events,
+    )
+
+
+def _model_view(
+    model_id: str,
+    info: ModelInfo | None,
+    views: Sequence[tuple[BoardView, _Index]],
+    own_prices: tuple[PriceRecord, ...],
+    price_attribution: str | None,
+    stale: Mapping[str, StaleNotice],
+    path: str,
+    name: str,
+) -> ModelView:
+    histories: list[ModelHistory] = []
+    aliases: set[tuple[str, str]] = set(info.aliases) if info else set()
+    organization = info.organization if info else None
+    for view, index in views:
+        seen = index.seen.get(model_id)
+        if not seen:
+            continue
+        for _, e in seen:
+            aliases.update(("name", n) for n in (e.model, *e.aliases) if n != name)
+            organization = organization or e.organization
+        slots = index.slots
+        histories.append(
+            ModelHistory(
+                board=view.board,
+                board_path=view.path,
+                latest=index.entry(view.latest, model_id),
+                ranks=_series(view.board, index, slots, model_id, ranks=True),
+                values=_series(view.board, index, slots, model_id, ranks=False),
+                first_seen=seen[0][0],
+                last_seen=seen[-1][0],
+                attribution=view.attribution,
+            )
+        )
+    notices = [stale[h.board.id] for h in histories if h.board.id in stale]
+    if own_prices and CATALOGUE in stale:
+        notices.append(stale[CATALOGUE])
+    return ModelView(
+        model_id=model_id,
+        name=name,
+        path=path,
+        organization=organization,
+        aliases=tuple(sorted(aliases)),
+        boards=tuple(histories),
+        prices=own_prices,
+        price_attribution=price_attribution if own_prices else None,
+        stale=tuple(notices),
+    )
+
+
+def _post_view(post: Post, path: str, views: Mapping[str, BoardView]) -> PostView:
+    boards: list[tuple[Board, str]] = []
+    attributions: list[tuple[Board, str]] = []
+    for board_id in sorted(set(post.boards), key=_source_order):
+        view = views.get(board_id)
+        if view is None:
+            continue
+        boards.append((view.board, view.path))
+        cited = [s.as_of for s in view.history if s.id in post.snapshot_ids]
+        if not cited:
+            day = post.published_at.date()
+            cited = [s.as_of for s in view.history if s.as_of <= day]
+        if cited:
+            attributions.append((view.board, _attribution(view.board, max(cited))))
+    return PostView(post, path, tuple(boards), tuple(attributions))
+
+
+def _newest_date(
+    snapshots: Mapping[str, Sequence[Snapshot]],
+    posts: Sequence[Post],
+    prices: Sequence[PriceRecord],
+    events: Sequence[DatedEvent],
+) -> date | None:
+    days = [s.as_of for history in snapshots.values() for s in history]
+    days += [p.published_at.date() for p in posts] + [p.observed_on for p in prices] + [e.as_of for e in events]
+    return max(days, default=None)
+
+
+def build_context(
+    *,
+    snapshots: Mapping[str, Sequence[Snapshot]],
+    events: Iterable[tuple[Event, date]] = (),
+    posts: Sequence[Post] = (),
+    prices: Sequence[PriceRecord] = (),
+    models: Sequence[ModelInfo] = (),
+    status: Sequence[SourceStatus] = (),
+    base_url: str | None = None,
+    built_from: date | None = None,
+    database_download: bool = False,
+) -> SiteContext:
+    """Compute the whole site's data. `snapshots` per board id, each oldest first; `events` with the
+    date of the snapshot they were found in; `built_from` defaults to the newest date in the data."""
+    infos = {m.model_id: m for m in models}
+    histories = {
+        b: tuple(sorted(snapshots[b], key=lambda s: (s.as_of, s.id)))
+        for b in sorted(snapshots, key=_source_order)
+        if snapshots[b]
+    }
+    boards = [board(b) for b in histories]
+    model_ids = sorted({e.model_id for h in histories.values() for s in h for e in s.entries})
+    paths = {k: f"models/{v}.html" for k, v in assign_names((m, m) for m in model_ids).items()}
+    by_date = sorted((s for h in histories.values() for s in h), key=lambda s: (s.as_of, _source_order(s.board)))
+    newest_name = {e.model_id: e.model for s in by_date for e in s.entries}
+    names = {m: infos[m].name if m in infos else newest_name[m] for m in model_ids}
+    stale = _stale_notices(status)
+    dated = tuple(
+        sorted((DatedEvent(day, ev) for ev, day in events), key=lambda d: (d.as_of, _source_order(d.event.board)))
+    )
+    indexes = {b: _Index(board(b), h) for b, h in histories.items()}
+    views = [
+        _board_view(
+            b,
+            histories[b.id],
+            indexes[b.id],
+            paths,
+            names,
+            stale.get(b.id),
+            tuple(d.event for d in dated if d.event.board == b.id and d.as_of == histories[b.id][-1].as_of),
+        )
+        for b in boards
+    ]
+    with_index = [(v, indexes[v.board.id]) for v in views]
+    catalogue = next((s.last_as_of for s in status if s.source == CATALOGUE and s.last_as_of), None)
+    catalogue = catalogue or max((p.observed_on for p in prices), default=None)
+    price_history: dict[str, list[PriceRecord]] = {}
+    for record in sorted(prices, key=lambda p: (p.model_id, p.observed_on, p.catalog_id)):
+        price_history.setdefault(record.model_id, []).append(record)
+    price_attribution = CATALOGUE_ATTRIBUTION.format(as_of=catalogue.isoformat()) if catalogue else None
+    model_views = sorted(
+        (
+            _model_view(
+                m,
+                infos.get(m),
+                with_index,
+                tuple(price_history.get(m, ())),
+                price_attribution,
+                stale,
+                paths[m],
+                names[m],
+            )
+            for m in model_ids
+        ),
+        key=lambda v: (v.name.casefold(), v.model_id),
+    )
+    # Oldest first for naming, so an older post keeps its name when a newer one wants the same slug.
+    by_age = sorted(posts, key=lambda p: (p.published_at, p.guid))
+    post_names = assign_names((p.guid, p.slug) for p in by_age)
+    by_board = {v.board.id: v for v in views}
+    post_views = [_post_view(p, f"posts/{post_names[p.guid]}.html", by_board) for p in reversed(by_age)]
+    return SiteContext(
+        built_from=built_from or _newest_date(histories, posts, prices, dated),
+        base_url=base_url,
+        boards=tuple(views),
+        models=tuple(model_views),
+        posts=tuple(post_views),
+        events=dated,
+        status=tuple(sorted(status, key=lambda s: _source_order(s.source))),
+        stale=tuple(stale[k] for k in sorted(stale, key=_source_order)),
+        database_download=database_download,
+    )

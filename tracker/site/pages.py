@@ -1,0 +1,155 @@
+"""Render the site context into files: pages (Jinja2), feeds, downloads and the static assets.
+
+Pure: a `SiteContext` in, `{path: bytes}` out, nothing written. Templates load from the package
+`tracker.templates` (the repository's top-level templates/ folder), with autoescape on and undefined
+names an error. Each page gets `root` ("" or "../") so every link is relative and the site works from
+any folder and from file://.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+from importlib.resources import files
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from tracker.feed import FeedSpec, post_item, render_atom, render_rss
+from tracker.site import charts, figures
+from tracker.site.context import BoardView, ModelView, PostView, SiteContext, StaleNotice
+from tracker.site.downloads import board_downloads, event_downloads
+from tracker.site.paths import check_relative_path, root_prefix
+from tracker.units import format_rank, format_score, format_tokens
+
+SITE_TITLE = "LLM rank tracker"
+STATIC_FILES = ("style.css", "sort.js")
+DATABASE_PATH = "data/history.sqlite"
+
+
+@functools.cache
+def environment() -> Environment:
+    root = files("tracker.templates")
+    env = Environment(
+        loader=FileSystemLoader(str(root)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        tokens=figures.tokens,
+        score=figures.score,
+        whole=figures.whole,
+        signed_percent=figures.signed_percent,
+        share=figures.share,
+        price=figures.price,
+        day=figures.day,
+        moment=figures.moment,
+        rank=format_rank,
+        inline_json=figures.inline_json,
+        describe=figures.describe_event,
+    )
+    env.globals.update(sparkline=charts.sparkline, line_chart=_line_chart, site_title=SITE_TITLE)
+    return env
+
+
+def _line_chart(series: charts.Series, *, title: str, kind: str) -> Any:
+    formatter: Callable[[float], str] = {
+        "rank": lambda v: format_rank(round(v)),
+        "tokens": lambda v: format_tokens(round(v)),
+        "score": format_score,
+    }[kind]
+    label = {"rank": "Rank", "tokens": "Tokens", "score": "Score"}[kind]
+    return charts.line_chart(series, title=title, value_label=label, format_value=formatter)
+
+
+class _Pages:
+    """Collects rendered files; refuses a path twice, as the writer would."""
+
+    def __init__(self, context: SiteContext) -> None:
+        self.context = context
+        self.files: dict[str, bytes] = {}
+
+    def add(self, path: str, data: bytes) -> None:
+        check_relative_path(path)
+        if path in self.files:
+            raise ValueError(f"the site renders {path!r} twice")
+        self.files[path] = data
+
+    def page(self, path: str, template: str, stale: tuple[StaleNotice, ...] = (), **values: Any) -> None:
+        html = (
+            environment()
+            .get_template(template)
+            .render(ctx=self.context, page=path, root=root_prefix(path), stale=stale, **values)
+        )
+        self.add(path, html.encode("utf-8"))
+
+
+def _feed_time(context: SiteContext) -> datetime:
+    day = context.built_from
+    return datetime.combine(day, time(), tzinfo=UTC) if day else datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _feeds(context: SiteContext) -> dict[str, bytes]:
+    updated = _feed_time(context)
+
+    def items(posts: tuple[PostView, ...]) -> tuple[Any, ...]:
+        return tuple(post_item(p.post, p.path) for p in posts)
+
+    description = "What changed on the Arena leaderboards and OpenRouter's weekly token ranking."
+    everything = FeedSpec("all", SITE_TITLE, description, "index.html", items(context.posts), updated)
+    out = {
+        "feed.xml": render_rss(everything, path="feed.xml", base_url=context.base_url),
+        "atom.xml": render_atom(everything, path="atom.xml", base_url=context.base_url),
+    }
+    for view in context.boards:
+        mentions = tuple(p for p in context.posts if view.board.id in {b.id for b, _ in p.boards})
+        spec = FeedSpec(
+            view.board.id,
+            f"{SITE_TITLE}: {view.board.title}",
+            f"Posts about {view.board.title}.",
+            view.path,
+            items(mentions),
+            updated,
+        )
+        out[view.feed_path] = render_rss(spec, path=view.feed_path, base_url=context.base_url)
+    return out
+
+
+def _board_page(pages: _Pages, view: BoardView) -> None:
+    stale = (view.stale,) if view.stale else ()
+    pages.page(view.path, "board.html", stale, view=view)
+
+
+def _model_page(pages: _Pages, view: ModelView) -> None:
+    pages.page(view.path, "model.html", view.stale, view=view)
+
+
+def render_site(context: SiteContext) -> dict[str, bytes]:
+    """Every file of the site: pages, feeds, data downloads and assets, keyed by site-relative path."""
+    pages = _Pages(context)
+    pages.page("index.html", "home.html", context.stale)
+    for view in context.boards:
+        _board_page(pages, view)
+    pages.page("models/index.html", "models.html")
+    for model in context.models:
+        _model_page(pages, model)
+    pages.page("posts/index.html", "archive.html")
+    for post in context.posts:
+        pages.page(post.path, "post.html", post=post)
+    pages.page("status.html", "status.html", context.stale)
+    pages.page("methodology.html", "methodology.html", database=DATABASE_PATH)
+    for path, data in _feeds(context).items():
+        pages.add(path, data)
+    for view in context.boards:
+        for path, data in board_downloads(view).items():
+            pages.add(path, data)
+    for path, data in event_downloads(context.events).items():
+        pages.add(path, data)
+    assets = files("tracker.templates")
+    for name in STATIC_FILES:
+        pages.add(name, assets.joinpath(name).read_bytes())
+    return dict(sorted(pages.files.items()))

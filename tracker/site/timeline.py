@@ -1,0 +1,55 @@
+"""Which snapshots of a board line up in time: the comparable previous one, and the dates a chart spans.
+
+Arena boards are compared snapshot to snapshot. OpenRouter's weekly figures are trailing 7-day windows,
+so a week is compared with the window that ended exactly seven days before (windows never overlap, as in
+OpenRouter's own `change`), and its charts step back in whole weeks, leaving a gap where a week is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from tracker.models import Board, Entry, Snapshot, Window
+
+WEEK = timedelta(days=7)
+
+# One point of a timeline: the date, and the snapshot of that date if there is one.
+Slot = tuple[date, Snapshot | None]
+
+
+def previous_comparable(board: Board, history: Sequence[Snapshot]) -> Snapshot | None:
+    """The snapshot the newest one is compared with (history oldest first), or None."""
+    if len(history) < 2:
+        return None
+    latest = history[-1]
+    if board.window is Window.WEEK:
+        target = latest.as_of - WEEK
+        return next((s for s in reversed(history[:-1]) if s.as_of == target), None)
+    return history[-2]
+
+
+def timeline(board: Board, history: Sequence[Snapshot], limit: int | None = None) -> tuple[Slot, ...]:
+    """The dates a board's chart spans, oldest first, at most `limit` of them (the most recent)."""
+    if not history:
+        return ()
+    if board.window is not Window.WEEK:
+        picked = list(history) if limit is None else list(history[-limit:])
+        return tuple((s.as_of, s) for s in picked)
+    by_date = {s.as_of: s for s in history}
+    latest, earliest = history[-1].as_of, min(by_date)
+    slots: list[Slot] = []
+    day = latest
+    while day >= earliest and (limit is None or len(slots) < limit):
+        slots.append((day, by_date.get(day)))
+        day -= WEEK
+    # Leading empty weeks say nothing: trim the gaps before the first aligned snapshot.
+    while slots and slots[-1][1] is None:
+        slots.pop()
+    return tuple(reversed(slots))
+
+
+def entries_by_model(snapshot: Snapshot | None) -> dict[str, Entry]:
+    if snapshot is None:
+        return {}
+    return {e.model_id: e for e in snapshot.entries}
