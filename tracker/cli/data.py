@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -12,9 +12,12 @@ from tracker.cli.output import echo_outcomes, exit_with
 from tracker.models import BOARDS, CATALOGUE, SOURCES
 from tracker.pipeline import collect as collecting
 from tracker.pipeline import schema
-from tracker.pipeline.ingest import CaptureInput, date_in_name, ingest, reparse
+from tracker.pipeline.ingest import CaptureInput, IngestOutcome, date_in_name, ingest, reparse
+from tracker.pipeline.operate import locked
 
 BOARD_CHOICES = click.Choice([*BOARDS, CATALOGUE])
+# Writers wait this long for another run (cron and the scheduler may overlap) before exiting 75.
+LOCK_WAIT_SECONDS = 60.0
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]  # generic only since click 8.5
@@ -83,7 +86,8 @@ def collect_cmd(app: App, sources: tuple[str, ...]) -> None:
     Example: tracker collect arena-text openrouter-weekly
     """
     schema.ensure(app.engine)
-    outcomes = collecting.collect(app.store, app.history, app.settings, sources or SOURCES, now=app.now())
+    with locked(app.engine, LOCK_WAIT_SECONDS):
+        outcomes = collecting.collect(app.store, app.history, app.settings, sources or SOURCES, now=app.now())
     echo_outcomes(outcomes)
     exit_with(outcomes)
 
@@ -101,20 +105,23 @@ def import_cmd(app: App, board: str, fmt: str | None, as_of: date | None, files:
     """
     schema.ensure(app.engine)
     now = app.now()
-    outcomes = []
-    for path in files:
-        capture = CaptureInput(
-            source=board,
-            method="import",
-            body=path.read_bytes(),
-            name=path.name,
-            started_at=now,
-            fmt=fmt,
-            as_of=as_of or date_in_name(path.name),
-        )
-        outcomes.append(ingest(app.store, app.history, capture, observed_at=now))
+    with locked(app.engine, LOCK_WAIT_SECONDS):
+        outcomes = [_import_one(app, path, board, fmt, as_of, now) for path in files]
     echo_outcomes(outcomes)
     exit_with(outcomes)
+
+
+def _import_one(app: App, path: Path, board: str, fmt: str | None, as_of: date | None, now: datetime) -> IngestOutcome:
+    capture = CaptureInput(
+        source=board,
+        method="import",
+        body=path.read_bytes(),
+        name=path.name,
+        started_at=now,
+        fmt=fmt,
+        as_of=as_of or date_in_name(path.name),
+    )
+    return ingest(app.store, app.history, capture, observed_at=now)
 
 
 @click.command("backfill")
@@ -127,7 +134,8 @@ def backfill_cmd(app: App, source: str, since: date) -> None:
     Example: tracker backfill openrouter-weekly --since 2025-01-01
     """
     schema.ensure(app.engine)
-    outcomes = collecting.backfill(app.store, app.history, app.settings, source, since=since, now=app.now())
+    with locked(app.engine, LOCK_WAIT_SECONDS):
+        outcomes = collecting.backfill(app.store, app.history, app.settings, source, since=since, now=app.now())
     echo_outcomes(outcomes)
     exit_with(outcomes)
 
@@ -141,5 +149,6 @@ def reparse_cmd(app: App, source: str | None) -> None:
     Example: tracker reparse --source arena-text
     """
     schema.ensure(app.engine)
-    outcomes = reparse(app.store, app.history, observed_at=app.now(), source=source)
+    with locked(app.engine, LOCK_WAIT_SECONDS):
+        outcomes = reparse(app.store, app.history, observed_at=app.now(), source=source)
     echo_outcomes(outcomes, failures_are_errors=False)
