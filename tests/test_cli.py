@@ -1,0 +1,125 @@
+"""The command line: help without a database, usage errors exit 2, no tracebacks, no secrets, quiet under cron."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from tracker.cli import cli, main
+from tracker.config import load_settings
+from tracker.config.cron import COMMANDS
+
+
+def run_tracker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a child process (not a terminal: as under cron)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "OPENROUTER_"))}
+    full_env.pop("DATABASE_URL", None)
+    full_env.update(env or {})
+    code = "import sys; from tracker.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_every_command_has_help_without_a_database(tmp_path):
+    names = sorted(cli.commands)
+    assert set(names) == set(COMMANDS)  # cron.yaml knows exactly the commands the CLI has
+    for name in names:
+        command = cli.commands[name]
+        args = [name, "--help"]
+        result = run_tracker(*args, cwd=tmp_path)
+        assert result.returncode == 0, (name, result.stderr)
+        assert "Usage:" in result.stdout
+        if isinstance(command, click.Group):
+            for sub in command.commands:
+                assert run_tracker(name, sub, "--help", cwd=tmp_path).returncode == 0
+    assert run_tracker("--help", cwd=tmp_path).returncode == 0
+    assert list(tmp_path.iterdir()) == []  # no database file was created
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show"], "Missing option '--board'"),
+        (["show", "--board", "nope"], "Invalid value for '--board'"),
+        (["import", "--board", "arena-text"], "Missing argument 'FILES...'"),
+        (["diff", "--board", "arena-text", "--from", "yesterday"], "is not a date"),
+        (["frobnicate"], "No such command"),
+        (["collect", "not-a-source"], "Invalid value"),
+    ],
+)
+def test_bad_usage_exits_2_with_a_message(tmp_path, args, message):
+    result = run_tracker(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_expected_failures_print_one_line_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("no,header,here\n1,2,3\n")
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    result = run_tracker("--database-url", url, "import", "--board", "arena-text", str(bad), cwd=tmp_path)
+    assert result.returncode == 65
+    assert "Traceback" not in result.stderr
+    result = run_tracker("--database-url", url, "show", "--board", "arena-text", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no snapshot of arena-text" in result.stderr
+
+
+def test_unreachable_database_fails_cleanly_without_the_password(tmp_path):
+    url = "postgresql://tracker:s3cret-pw@127.0.0.1:1/history"
+    result = run_tracker("status", cwd=tmp_path, env={"TRACKER_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "database unavailable" in result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_secrets_are_never_printed(tmp_path):
+    key = "sk-or-v1-0123456789abcdef"
+    settings = load_settings({"OPENROUTER_API_KEY": key, "TRACKER_DATABASE_URL": "postgres://u:pw123@h/db"})
+    assert key not in repr(settings)
+    assert "pw123" not in repr(settings)
+    assert settings.database_url == "postgresql+psycopg://u:pw123@h/db"  # postgres:// accepted
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    result = run_tracker("-v", "--database-url", url, "status", cwd=tmp_path, env={"OPENROUTER_API_KEY": key})
+    assert key not in result.stdout + result.stderr
+
+
+def test_precedence_flag_over_environment_over_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert load_settings({}).database_url == f"sqlite:///{tmp_path / 'tracker.sqlite'}"
+    env = {"DATABASE_URL": "sqlite:///b.sqlite"}
+    assert load_settings(env).database_url == "sqlite:///b.sqlite"
+    env["TRACKER_DATABASE_URL"] = "sqlite:///a.sqlite"
+    assert load_settings(env).database_url == "sqlite:///a.sqlite"
+    assert load_settings(env, database_url="sqlite:///c.sqlite").database_url == "sqlite:///c.sqlite"
+    assert load_settings({"TRACKER_SITE_DIR": "pub"}).site_dir == Path("pub")
+    assert load_settings({"TRACKER_SITE_DIR": "pub"}, site_dir="out").site_dir == Path("out")
+
+
+def test_quiet_under_cron_no_progress_noise(tmp_path):
+    """Not a terminal: no step-by-step log lines, no progress bar; -v brings the step lines back."""
+    week = tmp_path / "week.csv"
+    week.write_text("rank,model,tokens\n" + "".join(f"{i},Model {i},{100 - i}B\n" for i in range(1, 9)))
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    base = ["--database-url", url, "import", "--board", "openrouter-weekly", "--as-of", "2026-08-01", str(week)]
+    quiet = run_tracker(*base, cwd=tmp_path)
+    assert quiet.returncode == 0
+    assert quiet.stderr == ""
+    assert quiet.stdout.count("\n") == 1  # one summary line
+    loud = run_tracker("-v", *base, cwd=tmp_path)
+    assert "INFO" in loud.stderr
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert "tracker, version" in capsys.readouterr().out
