@@ -49,6 +49,9 @@ class Upstream(ThreadingHTTPServer):
         self.export: bytes | None = None  # the daily export CSV
         self.export_date: date | None = None
         self.models: bytes | None = None  # the catalogue JSON
+        self.daily: list[dict[str, Any]] = []  # daily rows the keyed Data API answers from
+        self.api_key: str | None = None  # the key the Data API accepts
+        self.queries: list[tuple[str, dict[str, list[str]], str | None]] = []  # path, query, Authorization
         self.scripts: dict[str, list[Reply]] = defaultdict(list)  # path -> replies served before the data
         self.requests: list[str] = []
         self.lock = threading.Lock()
@@ -65,9 +68,10 @@ class Upstream(ThreadingHTTPServer):
         with self.lock:
             self.scripts[path].extend(replies)
 
-    def reply(self, path: str, query: dict[str, list[str]]) -> Reply:
+    def reply(self, path: str, query: dict[str, list[str]], authorization: str | None = None) -> Reply:
         with self.lock:
             self.requests.append(path)
+            self.queries.append((path, query, authorization))
             if self.scripts.get(path):
                 return self.scripts[path].pop(0)
         if path in ("/filter", "/rows"):
@@ -87,6 +91,13 @@ class Upstream(ThreadingHTTPServer):
             return 200, {"content-type": "application/json"}, json.dumps(manifest).encode()
         if self.export_date and path == f"{EXPORT_DIR}/{self.export_date.isoformat()}.csv" and self.export:
             return 200, {"content-type": "text/csv"}, self.export
+        if path == "/api/v1/datasets/rankings-daily" and self.api_key:
+            if authorization != f"Bearer {self.api_key}":
+                return 401, {"content-type": "application/json"}, b'{"error": "unauthorized"}'
+            start, end = query["start_date"][0], query["end_date"][0]
+            rows = [{**r, "total_tokens": str(r["total_tokens"])} for r in self.daily if start <= str(r["date"]) <= end]
+            document = {"data": rows, "meta": {"start_date": start, "end_date": end, "version": "v1"}}
+            return 200, {"content-type": "application/json"}, json.dumps(document).encode()
         if path == "/api/v1/models" and self.models is not None:
             return 200, {"content-type": "application/json"}, self.models
         return 404, {"content-type": "text/plain"}, b"not found"
@@ -116,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        status, headers, body = self.server.reply(parts.path, parse_qs(parts.query))
+        status, headers, body = self.server.reply(parts.path, parse_qs(parts.query), self.headers.get("Authorization"))
         self.send_response(status)
         headers = {"content-length": str(len(body)), **headers}
         for name, value in headers.items():
