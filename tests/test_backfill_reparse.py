@@ -73,7 +73,8 @@ def test_backfill_openrouter_needs_the_key_and_sends_it(db_url, monkeypatch, cap
         monkeypatch.setenv("OPENROUTER_API_KEY", "sk-test-key")
         assert tracker(db_url, "backfill", "openrouter-weekly", "--since", "2026-07-25") == 0
         calls = [(q, auth) for p, q, auth in server.queries if p == "/api/v1/datasets/rankings-daily"]
-    assert calls and all(auth == "Bearer sk-test-key" for _, auth in calls)
+    assert calls
+    assert all(auth == "Bearer sk-test-key" for _, auth in calls)
     assert "sk-test-key" not in capsys.readouterr().out
     capsys.readouterr()
     assert tracker(db_url, "show", "--board", "openrouter-weekly", "--as-of", "2026-07-31", "--json") == 0
