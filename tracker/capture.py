@@ -7,7 +7,7 @@ capture that arrived but is not shaped as expected is a `CaptureLayoutError` tha
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -49,21 +49,6 @@ class Capture:
 
 class CaptureLayoutError(LayoutError):
     """A capture arrived but is not shaped as expected; keeps what arrived so it can be recorded raw."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        status: int | None = None,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-        self.body = body
-        self.headers = dict(headers or {})
 
 
 def layout_error(source: str, what: str, response: Response) -> CaptureLayoutError:

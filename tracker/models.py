@@ -332,21 +332,11 @@ class Post:
 
 
 class TrackerError(Exception):
+    """An expected failure: one line for the user and its own exit code; carries what the upstream
+    answered, if anything, so the attempt can be recorded raw."""
+
     exit_code = 1
     outcome = "error"
-
-
-class UsageError(TrackerError):
-    exit_code = 2
-    outcome = "usage"
-
-
-class ConfigError(UsageError):
-    outcome = "config"
-
-
-class FetchError(TrackerError):
-    """A fetch that did not give a usable body; carries what the upstream answered, if anything."""
 
     def __init__(
         self,
@@ -362,6 +352,19 @@ class FetchError(TrackerError):
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
+
+
+class UsageError(TrackerError):
+    exit_code = 2
+    outcome = "usage"
+
+
+class ConfigError(UsageError):
+    outcome = "config"
+
+
+class FetchError(TrackerError):
+    """A fetch that did not give a usable body."""
 
 
 class TransientError(FetchError):

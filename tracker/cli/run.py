@@ -155,7 +155,11 @@ def demo_cmd(app: App, out: Path) -> None:
     result = operate.demo(out, base_url=app.settings.base_url)
     failed = [o for o in result.outcomes if o.error is not None]
     echo_outcomes(failed)
-    click.echo(f"demo: {len(result.outcomes)} sample captures imported, {len(result.outcomes) - len(failed)} stored")
+    new = sum(1 for o in result.outcomes if o.outcome == "new")
+    same = sum(1 for o in result.outcomes if o.outcome == "unchanged")
+    click.echo(
+        f"demo: {len(result.outcomes)} sample captures imported: {new} new, {same} unchanged, {len(failed)} failed"
+    )
     _echo_round(result)
     click.echo(f"open {out / 'index.html'}")
     if failed:

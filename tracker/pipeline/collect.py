@@ -14,14 +14,14 @@ from functools import partial
 
 from rich.progress import Progress
 
-from tracker.capture import Capture, CaptureLayoutError, Validators
+from tracker.capture import Capture, Validators
 from tracker.channels import ARENA_CONFIGS, Upstreams, collect_capture, policy_for
 from tracker.channels_arena import collect_hf_rows
 from tracker.channels_openrouter import MAX_DAILY_DAYS, collect_daily_keyed
 from tracker.config import Settings
 from tracker.fetch import Fetcher
 from tracker.history import History
-from tracker.models import FetchError, FetchRecord, TrackerError, UsageError
+from tracker.models import FetchError, FetchRecord, LayoutError, TrackerError, UsageError
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
 from tracker.store import Store
 
@@ -81,10 +81,10 @@ def _collect_one(
 ) -> IngestOutcome:
     try:
         capture = get()
-    except (FetchError, CaptureLayoutError) as error:
+    except (FetchError, LayoutError) as error:
         store.record_fetch(_failed_record(source, method, now, error))
         log.warning("%s: %s (%s)", source, error, error.outcome)
-        return IngestOutcome(source, getattr(error, "url", None) or source, error.outcome, error=error)
+        return IngestOutcome(source, error.url or source, error.outcome, error=error)
     if capture.not_modified:
         fetch_id = store.record_fetch(
             FetchRecord(
@@ -133,10 +133,10 @@ def _failed_record(source: str, method: str, now: datetime, error: TrackerError)
         started_at=now,
         finished_at=now,
         outcome=error.outcome,
-        url=getattr(error, "url", None),
-        http_status=getattr(error, "status", None),
+        url=error.url,
+        http_status=error.status,
         error=str(error),
-        body=getattr(error, "body", None),
+        body=error.body,
     )
 
 

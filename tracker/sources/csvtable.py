@@ -38,10 +38,10 @@ T = TypeVar("T")
 
 def sniff(body: bytes, filename: str) -> bool:
     """Our own table: a header with `rank` and `model` and a value column, and nothing unknown."""
-    try:
-        first = decode_text(body[:4096]).splitlines()[0]
-    except (LayoutError, IndexError):
+    lines = body[:4096].decode("utf-8-sig", errors="ignore").splitlines()  # a cut character is no matter here
+    if not lines:
         return False
+    first = lines[0]
     header = {h.strip().lower() for h in next(csv.reader([first]))}
     return {"rank", "model"} <= header and bool(header & {"tokens", "score"}) and header <= KNOWN
 
@@ -52,7 +52,7 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
         raise LayoutError(f"csv: unknown board {board!r}")
     if as_of is None:
         raise LayoutError("csv: the table holds no date; give one with --as-of YYYY-MM-DD")
-    rows = list(csv.reader(io.StringIO(decode_text(body))))
+    rows = list(csv.reader(io.StringIO(decode_text(body, NAME))))
     if not rows:
         raise LayoutError("csv: empty file")
     header = [h.strip().lower() for h in rows[0]]

@@ -17,12 +17,12 @@ from tracker.sources.arena.common import (
     body_head,
     check_board,
     competition_ranks,
-    decode_text,
     load_json,
     name,
     number,
     require_as_of,
 )
+from tracker.sources.text import decode_text
 
 FORMAT = "arena-catalog"
 BOARDS = ("arena-text", "arena-text-raw")

@@ -16,26 +16,13 @@ from datetime import date
 from typing import Any
 
 from tracker.models import Entry, LayoutError, UsageError
-
-BOM = b"\xef\xbb\xbf"
+from tracker.sources.text import BOM
 
 _INT_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$|^[+-]?\d+$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # "+3/-4" (Gradio tables) or "±4" (2025 site); a minus may be the ASCII or the Unicode sign.
 _CI_PLUS_MINUS_RE = re.compile(r"^\+\s*(\d+(?:\.\d+)?)\s*/\s*[-\u2212]\s*(\d+(?:\.\d+)?)$")
 _CI_PM_RE = re.compile(r"^(?:±|\+/-)\s*(\d+(?:\.\d+)?)$")
-
-
-def decode_text(body: bytes, fmt: str) -> str:
-    """UTF-8 text of a capture without its BOM; an empty or undecodable body is a failed capture."""
-    if body.startswith(BOM):
-        body = body[len(BOM) :]
-    if not body.strip():
-        raise LayoutError(f"{fmt}: the body is empty")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{fmt}: the body is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
 def body_head(body: bytes, size: int = 65536) -> bytes:

@@ -23,7 +23,6 @@ from tracker.models import Entry, LayoutError, ParsedSnapshot, RankKind
 from tracker.sources.arena.common import (
     check_board,
     ci_bounds,
-    decode_text,
     in_rank_order,
     name,
     number,
@@ -32,6 +31,7 @@ from tracker.sources.arena.common import (
     require_as_of,
     whole,
 )
+from tracker.sources.text import decode_text
 
 FORMAT = "gradio-page"
 BOARDS = ("arena-text-raw",)

@@ -15,7 +15,6 @@ from tracker.models import Entry, LayoutError, ParsedSnapshot, RankKind
 from tracker.sources.arena.common import (
     body_head,
     check_board,
-    decode_text,
     in_rank_order,
     iso_date,
     load_json,
@@ -26,6 +25,7 @@ from tracker.sources.arena.common import (
     optional_whole,
     whole,
 )
+from tracker.sources.text import decode_text
 
 FORMAT = "hf-rows"
 DATASET = "lmarena-ai/leaderboard-dataset"

@@ -16,7 +16,6 @@ from tracker.sources.arena.common import (
     ci_bounds,
     csv_header,
     csv_records,
-    decode_text,
     in_rank_order,
     iso_date,
     name,
@@ -25,6 +24,7 @@ from tracker.sources.arena.common import (
     optional_whole,
     whole,
 )
+from tracker.sources.text import decode_text
 
 FORMAT = "html-table-csv"
 BOARDS = ("arena-text",)

@@ -17,7 +17,6 @@ from tracker.sources.arena.common import (
     ci_bounds,
     csv_header,
     csv_records,
-    decode_text,
     in_rank_order,
     name,
     number,
@@ -26,6 +25,7 @@ from tracker.sources.arena.common import (
     require_as_of,
     whole,
 )
+from tracker.sources.text import decode_text
 
 FORMAT = "legacy-csv"
 BOARDS = ("arena-text-raw",)

@@ -18,7 +18,6 @@ from typing import Any
 from tracker.models import Entry, LayoutError, ParsedSnapshot, RankKind
 from tracker.sources.arena.common import (
     check_board,
-    decode_text,
     in_rank_order,
     name,
     number,
@@ -29,6 +28,7 @@ from tracker.sources.arena.common import (
     whole,
 )
 from tracker.sources.arena.rsc import ObjectHead, array_items, object_head, payload_of
+from tracker.sources.text import decode_text
 
 FORMAT = "arena-page"
 # The WebDev id is seen in a real capture; the Text section ("Best Text Models") follows the same scheme.

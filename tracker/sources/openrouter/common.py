@@ -14,31 +14,19 @@ from datetime import date
 from typing import Any
 
 from tracker.models import Entry, LayoutError, RankKind, UsageError
+from tracker.sources.text import BOM, decode_text
 from tracker.units import parse_tokens
 
 BOARD = "openrouter-weekly"
 OTHER = "other"  # the reserved daily row summing every model outside the day's top 50: not a model
 WINDOW_DAYS = 7
 
-BOM = b"\xef\xbb\xbf"
 _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?Z?)?$")
 
 
 def require_board(board: str, fmt: str) -> None:
     if board != BOARD:
         raise UsageError(f"{fmt}: this format feeds only the {BOARD} board, not {board!r}")
-
-
-def decode_text(body: bytes, fmt: str) -> str:
-    """UTF-8 text of a capture without its BOM; an empty or undecodable body is a failed capture."""
-    if body.startswith(BOM):
-        body = body[len(BOM) :]
-    if not body.strip():
-        raise LayoutError(f"{fmt}: the body is empty")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{fmt}: the body is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
 def load_json(body: bytes, fmt: str) -> Any:

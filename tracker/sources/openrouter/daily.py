@@ -39,7 +39,6 @@ from tracker.models import LayoutError, ParsedSnapshot
 from tracker.sources.openrouter.common import (
     OTHER,
     day,
-    decode_text,
     field,
     first_line,
     load_json,
@@ -51,6 +50,7 @@ from tracker.sources.openrouter.common import (
     token_count,
 )
 from tracker.sources.openrouter.weekly import DailyRow, weekly_windows
+from tracker.sources.text import decode_text
 
 DATAAPI_CSV = "openrouter-dataapi-csv"
 EXPORT_CSV = "openrouter-export-csv"
