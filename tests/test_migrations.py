@@ -20,8 +20,9 @@ TABLES = {
     "events",
     "posts",
     "job_runs",
+    "model_matches",
 }
-VIEWS = {"current_snapshots", "latest_rankings", "rank_history", "weekly_tokens", "event_log"}
+VIEWS = {"current_snapshots", "latest_rankings", "rank_history", "weekly_tokens", "event_log", "portfolio"}
 
 
 def _snapshot() -> ParsedSnapshot:
@@ -86,3 +87,29 @@ def test_migrations_ship_inside_the_package():
     versions = files("tracker.migrations") / "versions"
     assert any(p.name.startswith("0001") for p in versions.iterdir())
     assert (files("tracker.migrations") / "env.py").is_file()
+
+
+def test_portfolio_migration_downgrades_to_0001_with_matches_present(empty_db_url):
+    from tracker.pipeline.portfolio import refresh_matches
+    from tracker.store import MatchRecord
+
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine)
+        store = Store(engine)
+        store.save_snapshot(_snapshot(), observed_at=datetime(2026, 8, 2, tzinfo=UTC), fetch_id=None)
+        arena = ParsedSnapshot("arena-webdev", date(2026, 8, 1), (Entry("m-1", "m-1", rank=1, score=1500.0),), "t")
+        store.save_snapshot(arena, observed_at=datetime(2026, 8, 2, tzinfo=UTC), fetch_id=None)
+        assert store.save_matches([MatchRecord("m-1", "m1", "override")], catalogue_as_of=date(2026, 8, 1))
+        migrate.downgrade(engine, "0001")
+        tables, views = migrate.table_and_view_names(engine)
+        assert tables - {"alembic_version"} == TABLES - {"model_matches"}
+        assert views == VIEWS - {"portfolio"}
+        migrate.upgrade(engine)
+        assert migrate.drift(engine) == []
+        from tracker.history import History
+
+        assert History(engine).model_matches() == []  # the downgrade dropped them; a refresh recomputes
+        assert refresh_matches(History(engine), store) is None  # no catalogue in this history
+    finally:
+        engine.dispose()

@@ -391,7 +391,7 @@ def test_models_get_names_aliases_prices_and_unique_paths() -> None:
     assert ds.path == "models/deepseek--deepseek-v4-flash-20260423.html"
     assert [p.observed_on for p in ds.prices] == [date(2026, 7, 20), date(2026, 7, 30)]
     assert ds.price_attribution is not None
-    assert "as of 2026-08-02" in ds.price_attribution
+    assert "as of 2026-07-30" in ds.price_attribution  # its newest price row
     assert ("catalog_id", "deepseek/deepseek-v4-flash") in ds.aliases
     assert by_id["gpt-5"].organization == "OpenAI"
     assert ("name", "GPT-5 (2025-08-07)") in by_id["gpt-5"].aliases

@@ -273,3 +273,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def writer(engine: Engine) -> Engine:
     """The same engine, with SQLite write transactions taking the write lock at BEGIN."""
     return engine.execution_options(sqlite_immediate=True)
+
+
+class ModelMatchRow(Base):
+    """Which OpenRouter model each Arena model is, or why it has none, as the last matching decided.
+
+    One row per Arena model, keyed by it, so storing the same decisions again writes the same rows.
+    """
+
+    __tablename__ = "model_matches"
+
+    arena_model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    openrouter_model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str | None] = mapped_column(String(32))  # rule:id, rule:slug, rule:name, override; None: no match
+    mode: Mapped[str | None] = mapped_column(String(128))  # the Arena mode looked past, e.g. "thinking"
+    reason: Mapped[str | None] = mapped_column(Text)  # why there is no match
+    catalogue_as_of: Mapped[date] = mapped_column(Date)  # the newest catalogue observation the decision used

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from tracker import db
 from tracker.models import (
     BOARDS,
     CATALOGUE,
+    CatalogModel,
     Entry,
     Event,
     ModelInfo,
+    ParsedCatalog,
     Post,
     PostSection,
     PriceRecord,
@@ -37,6 +40,21 @@ class StoredEvent:
     from_as_of: date | None
     to_as_of: date
     to_snapshot_id: int
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    """An Arena model and the OpenRouter model it is (ids are canonical model ids), or why it has none."""
+
+    arena_model_id: str
+    arena_model: str
+    organization: str | None
+    openrouter_model_id: str | None
+    openrouter_model: str | None
+    method: str | None  # rule:id, rule:slug, rule:name or override
+    mode: str | None  # the Arena mode looked past, e.g. "thinking"
+    reason: str | None  # why there is no match
+    catalogue_as_of: date
 
 
 class History:
@@ -279,6 +297,79 @@ class History:
                 )
             }
 
+    # ---- cross-source identity and the portfolio
+
+    def catalogue(self) -> ParsedCatalog | None:
+        """The OpenRouter catalogue as the history knows it: each model's newest stored row; None if none.
+
+        Rows are stored only on change and a model's leaving the catalogue is not recorded, so a model
+        that left keeps its last row. `as_of` is the newest stored observation.
+        """
+        newest = (
+            select(db.CatalogPriceRow.model_id, func.max(db.CatalogPriceRow.observed_on).label("observed_on"))
+            .group_by(db.CatalogPriceRow.model_id)
+            .subquery()
+        )
+        with self._session() as session:
+            rows = session.execute(
+                select(db.CatalogPriceRow, db.ModelRow.slug, db.ModelRow.organization)
+                .join(
+                    newest,
+                    and_(
+                        newest.c.model_id == db.CatalogPriceRow.model_id,
+                        newest.c.observed_on == db.CatalogPriceRow.observed_on,
+                    ),
+                )
+                .join(db.ModelRow, db.ModelRow.id == db.CatalogPriceRow.model_id)
+                .order_by(db.ModelRow.slug)
+            ).all()
+        if not rows:
+            return None
+        models = tuple(
+            CatalogModel(
+                slug=slug,
+                catalog_id=p.catalog_id,
+                name=p.name,
+                prompt_price_per_m=_decimal(p.prompt_price_per_m),
+                completion_price_per_m=_decimal(p.completion_price_per_m),
+                context_length=p.context_length,
+                organization=organization,
+            )
+            for p, slug, organization in rows
+        )
+        return ParsedCatalog(max(p.observed_on for p, _, _ in rows), models, "history")
+
+    def model_matches(self) -> list[StoredMatch]:
+        """Every stored Arena model's match (or why it has none), by Arena model id."""
+        arena = db.ModelRow.__table__.alias("arena_model")
+        target = db.ModelRow.__table__.alias("openrouter_model")
+        query = (
+            select(db.ModelMatchRow, arena.c.slug, arena.c.name, arena.c.organization, target.c.slug, target.c.name)
+            .join(arena, arena.c.id == db.ModelMatchRow.arena_model_id)
+            .outerjoin(target, target.c.id == db.ModelMatchRow.openrouter_model_id)
+            .order_by(arena.c.slug)
+        )
+        with self._session() as session:
+            return [
+                StoredMatch(
+                    slug, name, organization, target_slug, target_name, m.method, m.mode, m.reason, m.catalogue_as_of
+                )
+                for m, slug, name, organization, target_slug, target_name in session.execute(query)
+            ]
+
+    def unmatched(self) -> list[StoredMatch]:
+        """The stored Arena models that have no OpenRouter counterpart, with the reason."""
+        return [m for m in self.model_matches() if m.openrouter_model_id is None]
+
+    def portfolio_rows(self) -> list[dict[str, Any]]:
+        """`SELECT * FROM portfolio` (columns documented in migration 0002), by model id.
+
+        Dates come back as dates and numbers as int or float on both backends.
+        """
+        with self._session() as session:
+            result = session.execute(text("SELECT * FROM portfolio ORDER BY model_id"))
+            return [{key: _plain(key, value) for key, value in row._mapping.items()} for row in result]
+
 
 def _aware(value: datetime | str) -> datetime:
     # func.max() loses the column type, so SQLite hands back a naive value or even a string.
@@ -315,13 +406,60 @@ def _snapshot(row: db.SnapshotRow, entries: Sequence[Entry]) -> Snapshot:
     )
 
 
+# The entry columns an `Entry` is made of, read as plain tuples: ORM objects cost more than the rows.
+ENTRY_COLUMNS = (
+    db.EntryRow.snapshot_id,
+    db.EntryRow.rank,
+    db.EntryRow.rank_kind,
+    db.EntryRow.rank_upper,
+    db.EntryRow.rank_lower,
+    db.EntryRow.score,
+    db.EntryRow.ci_low,
+    db.EntryRow.ci_high,
+    db.EntryRow.votes,
+    db.EntryRow.tokens,
+    db.EntryRow.prompt_tokens,
+    db.EntryRow.completion_tokens,
+    db.EntryRow.change,
+    db.EntryRow.share,
+    db.EntryRow.organization,
+    db.EntryRow.source_key,
+)
+_RANK_KINDS = {str(k): k for k in RankKind}
+
+
+def entry_from_row(row: Sequence[Any], slug: str, name: str) -> Entry:
+    """An `Entry` from a row of ENTRY_COLUMNS, with its model's canonical id and current name."""
+    source_key = row[15]
+    return Entry(
+        model_id=slug,
+        model=name,
+        rank=row[1],
+        rank_kind=_RANK_KINDS.get(row[2]) or RankKind(row[2]),
+        rank_upper=row[3],
+        rank_lower=row[4],
+        score=row[5],
+        ci_low=row[6],
+        ci_high=row[7],
+        votes=row[8],
+        tokens=row[9],
+        prompt_tokens=row[10],
+        completion_tokens=row[11],
+        change=row[12],
+        share=row[13],
+        organization=row[14],
+        source_key=source_key if source_key != slug else None,
+    )
+
+
 def _entries(session: Session, snapshot_ids: Sequence[int]) -> dict[int, list[Entry]]:
     """Entries of many snapshots in rank order, with each model's canonical id and current name."""
     out: dict[int, list[Entry]] = {i: [] for i in snapshot_ids}
     ids = sorted(set(snapshot_ids))
+    connection = session.connection()  # Core rows: no ORM loading machinery for plain columns
     for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(db.EntryRow, db.ModelRow.slug, db.ModelRow.name)
+        rows = connection.execute(
+            select(*ENTRY_COLUMNS, db.ModelRow.slug, db.ModelRow.name)
             .join(db.ModelRow, db.ModelRow.id == db.EntryRow.model_id)
             .where(and_(db.EntryRow.snapshot_id.in_(ids[start : start + 500])))
             # Tied ranks list the higher value first (a board has scores or tokens, never both).
@@ -333,38 +471,23 @@ def _entries(session: Session, snapshot_ids: Sequence[int]) -> dict[int, list[En
                 db.ModelRow.slug,
             )
         )
-        for e, slug, name in rows:
-            out[e.snapshot_id].append(
-                Entry(
-                    model_id=slug,
-                    model=name,
-                    rank=e.rank,
-                    rank_kind=RankKind(e.rank_kind),
-                    rank_upper=e.rank_upper,
-                    rank_lower=e.rank_lower,
-                    score=e.score,
-                    ci_low=e.ci_low,
-                    ci_high=e.ci_high,
-                    votes=e.votes,
-                    tokens=e.tokens,
-                    prompt_tokens=e.prompt_tokens,
-                    completion_tokens=e.completion_tokens,
-                    change=e.change,
-                    share=e.share,
-                    organization=e.organization,
-                    source_key=e.source_key if e.source_key != slug else None,
-                )
-            )
+        for row in rows:
+            out[row[0]].append(entry_from_row(row, row[16], row[17]))
     return out
 
 
 def _event(row: db.EventRow) -> Event:
-    payload = dict(row.payload)
+    return event_from_payload(row.board_id, row.payload)
+
+
+def event_from_payload(board_id: str, stored: Mapping[str, Any]) -> Event:
+    """An `Event` from its stored JSON payload."""
+    payload = dict(stored)
     known = {"kind", "model", "model_id", "from_rank", "to_rank", "value_before", "value_after", "growth_pct"}
     extra = {k: v for k, v in payload.items() if k not in known and k != "significant"}
     return Event(
         kind=payload["kind"],
-        board=row.board_id,
+        board=board_id,
         model_id=payload.get("model_id"),
         model=payload.get("model"),
         from_rank=payload.get("from_rank"),
@@ -379,3 +502,13 @@ def _event(row: db.EventRow) -> Event:
 
 def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(repr(value))
+
+
+def _plain(column: str, value: Any) -> Any:
+    """A view value as Python: SQLite gives dates as text, PostgreSQL may give numerics as Decimal."""
+    if isinstance(value, str) and (column.endswith("_as_of") or column == "as_of"):
+        return date.fromisoformat(value)
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+    return value

@@ -18,6 +18,7 @@ from tracker.diff import entry_value
 from tracker.models import BOARDS, Entry, Post, PostSection, ValueKind
 from tracker.narrate_board import BoardWeek, board_paragraphs
 from tracker.narrate_phrases import CI, at_value, join_list, names, plural, sentence, with_tokens
+from tracker.narrate_portfolio import Matchup, matchup_section
 from tracker.units import count_in_words, format_rank
 
 __all__ = ["BoardWeek", "headline", "lead", "post_date", "write_post"]
@@ -163,8 +164,14 @@ def _sources(weeks: Sequence[BoardWeek]) -> tuple[str, ...]:
     )
 
 
-def write_post(weeks: Sequence[BoardWeek], *, published_at: datetime | None = None) -> Post:
-    """One post for the week; `published_at` defaults to the newest upstream date at 00:00 UTC."""
+def write_post(
+    weeks: Sequence[BoardWeek], *, published_at: datetime | None = None, matchup: Matchup | None = None
+) -> Post:
+    """One post for the week; `published_at` defaults to the newest upstream date at 00:00 UTC.
+
+    With a `matchup`, a "Prestige vs production" section sets Arena's quality leader against OpenRouter's
+    traffic leader and their prices, before the sources.
+    """
     if not weeks:
         raise ValueError("a post needs at least one board")
     if published_at is not None and published_at.tzinfo is None:
@@ -172,7 +179,17 @@ def write_post(weeks: Sequence[BoardWeek], *, published_at: datetime | None = No
     ordered = _in_order(weeks)
     day = post_date(ordered)
     sections = [PostSection(w.board.title, board_paragraphs(w)) for w in ordered]
-    sections.append(PostSection("Sources", _sources(ordered)))
+    sources = _sources(ordered)
+    matched = matchup_section(matchup)
+    if matchup is not None and matched is not None:
+        sections.append(matched)
+        quoted = {w.board.id for w in ordered}
+        sources += tuple(
+            f"{b.attribution.format(as_of=as_of.isoformat())} ({b.title}; {b.licence})."
+            for b, as_of in matchup.attributions()
+            if b.id not in quoted
+        )
+    sections.append(PostSection("Sources", sources))
     snapshot_ids = {w.newer.id for w in ordered} | {w.older.id for w in ordered if w.older is not None}
     return Post(
         guid=f"{GUID_PREFIX}{day.isoformat()}",

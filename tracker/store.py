@@ -5,15 +5,18 @@ Each public method is one transaction: it all lands or none of it does. Reads li
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Dialect, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import db
@@ -27,7 +30,6 @@ from tracker.models import (
     Post,
     RankKind,
 )
-from tracker.validate import content_hash
 
 _CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
 
@@ -62,6 +64,17 @@ class RawCapture:
     body: bytes
 
 
+@dataclass(frozen=True)
+class MatchRecord:
+    """One Arena model's cross-source identity, to store: its OpenRouter model, or why it has none."""
+
+    arena_key: str  # the Arena model key
+    openrouter_key: str | None  # the OpenRouter ranking key (canonical slug) it is; None: unmatched
+    method: str | None = None  # rule:id, rule:slug, rule:name or override
+    mode: str | None = None  # the Arena mode looked past, e.g. "thinking"
+    reason: str | None = None  # why there is no match
+
+
 def compress(body: bytes) -> bytes:
     return zlib.compress(body, 6)
 
@@ -74,44 +87,60 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = db.writer(engine)
+        self._bulk: Session | None = None  # the open `bulk()` block's session
 
     def _session(self) -> Session:
         return Session(self._writer, expire_on_commit=False)
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One method's transaction: its own, or a savepoint inside the open `bulk` block."""
+        if self._bulk is not None:
+            with self._bulk.begin_nested():
+                yield self._bulk
+            return
+        with self._session() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Run every write inside the block as one transaction: one commit instead of one per call.
+
+        For bulk loads (imports, backfills, the benchmarks), where a commit per attempt or snapshot costs
+        more than the writing itself. Each call inside is still all-or-nothing (a savepoint); nothing is
+        durable, nor visible to other connections (`History` included), until the block ends; an error
+        escaping the block rolls all of it back.
+        """
+        if self._bulk is not None:
+            raise RuntimeError("Store.bulk() blocks do not nest")
+        with self._session() as session, session.begin():
+            self._bulk = session
+            try:
+                yield
+            finally:
+                self._bulk = None
+
     # ---- fetch attempts
 
     def record_fetch(self, record: FetchRecord) -> int:
-        body = record.body
-        with self._session() as session, session.begin():
-            row = db.FetchRow(
-                source=record.source,
-                board_id=record.board,
-                method=record.method,
-                url=record.url,
-                format=record.format,
-                as_of=record.as_of,
-                started_at=record.started_at,
-                finished_at=record.finished_at,
-                http_status=record.http_status,
-                outcome=record.outcome,
-                error=record.error,
-                attempts=record.attempts,
-                etag=record.etag,
-                last_modified=record.last_modified,
-                content_type=record.content_type,
-                sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
-                body_size=len(body) if body is not None else None,
-                body=compress(body) if body is not None else None,
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        with self._transaction() as session:
+            # A plain INSERT ... RETURNING: an attempt row is never read back here, so no ORM object.
+            return int(session.execute(insert(db.FetchRow).returning(db.FetchRow.id), _fetch_row(record)).scalar_one())
+
+    def record_fetches(self, records: Sequence[FetchRecord]) -> int:
+        """Record many attempts at once, in one transaction (bulk imports, backfills); returns how many."""
+        if records:
+            with self._transaction() as session:
+                _insert_rows(session, db.FetchRow.__tablename__, [_fetch_row(r) for r in records])
+        return len(records)
 
     def set_fetch_outcome(self, fetch_id: int, outcome: str, error: str | None = None) -> None:
-        with self._session() as session, session.begin():
-            row = session.get_one(db.FetchRow, fetch_id)
-            row.outcome = outcome
-            row.error = error
+        with self._transaction() as session:
+            result = session.execute(
+                update(db.FetchRow).where(db.FetchRow.id == fetch_id).values(outcome=outcome, error=error)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ValueError(f"no fetch attempt #{fetch_id}")
 
     def raw_captures(self, source: str | None = None) -> Iterator[RawCapture]:
         """Stored bodies oldest first, one at a time (bodies can be megabytes)."""
@@ -142,9 +171,9 @@ class Store:
 
     def save_snapshot(self, parsed: ParsedSnapshot, *, observed_at: datetime, fetch_id: int | None) -> SaveResult:
         """Store a validated capture; the same content twice is one snapshot ("unchanged")."""
-        digest = content_hash(parsed)
+        digest = snapshot_hash(parsed)
         board = BOARDS[parsed.board]
-        with self._session() as session, session.begin():
+        with self._transaction() as session:
             self._ensure_board(session, parsed.board)
             existing = session.scalar(
                 select(db.SnapshotRow).where(
@@ -170,8 +199,9 @@ class Store:
             )
             session.add(snapshot)
             session.flush()
-            session.execute(
-                insert(db.EntryRow),
+            _insert_rows(
+                session,
+                db.EntryRow.__tablename__,
                 [_entry_row(snapshot.id, models[e.key].id, e) for e in parsed.entries],
             )
             return SaveResult("new", snapshot.id, parsed.board, parsed.as_of, len(parsed.entries))
@@ -232,7 +262,7 @@ class Store:
     def save_catalog(self, catalog: ParsedCatalog, *, fetch_id: int | None) -> CatalogResult:
         """Store catalogue prices and context lengths, one row per model only when they change."""
         changes = new_models = 0
-        with self._session() as session, session.begin():
+        with self._transaction() as session:
             keys = [m.slug for m in catalog.models]  # canonical slug plus any :variant, as the rankings key it
             found = _models_by_alias(session, "openrouter", "key", keys)
             aliases = _Aliases(session, [m.id for m in found.values()])
@@ -285,7 +315,7 @@ class Store:
         keyed = list(keyed)
         if not keyed:
             return 0
-        with self._session() as session, session.begin():
+        with self._transaction() as session:
             self._ensure_board(session, board)
             known = set(
                 session.scalars(select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed])))
@@ -323,7 +353,7 @@ class Store:
     def save_post(self, post: Post) -> bool:
         """Store a post once; a stored post is never rewritten, so its GUID and text stay stable."""
         text_hash = hashlib.sha256(post.text.encode("utf-8")).hexdigest()
-        with self._session() as session, session.begin():
+        with self._transaction() as session:
             if session.scalar(select(db.PostRow.id).where(db.PostRow.guid == post.guid)) is not None:
                 return False
             session.add(
@@ -344,8 +374,129 @@ class Store:
     # ---- scheduled job runs
 
     def record_job_run(self, job: str, started_at: datetime, finished_at: datetime, exit_code: int) -> None:
-        with self._session() as session, session.begin():
+        with self._transaction() as session:
             session.add(db.JobRunRow(job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code))
+
+    # ---- cross-source identity
+
+    def save_matches(self, records: Sequence[MatchRecord], *, catalogue_as_of: date) -> bool:
+        """Replace every stored match with `records` in one transaction; False if exactly these were stored.
+
+        Rows are keyed by the Arena model, so storing the same decisions again leaves the table as it was.
+        An unknown Arena or OpenRouter key is a ValueError and nothing is written.
+        """
+        with self._transaction() as session:
+            arena = _models_by_alias(session, "arena", "key", [r.arena_key for r in records])
+            targets = [r.openrouter_key for r in records if r.openrouter_key is not None]
+            openrouter = _models_by_alias(session, "openrouter", "key", targets)
+            wanted: dict[int, dict[str, object]] = {}
+            for record in records:
+                model = arena.get(record.arena_key)
+                if model is None:
+                    raise ValueError(f"no stored Arena model has the key {record.arena_key!r}")
+                target = None
+                if record.openrouter_key is not None:
+                    found = openrouter.get(record.openrouter_key)
+                    if found is None:
+                        raise ValueError(f"no stored OpenRouter model has the key {record.openrouter_key!r}")
+                    target = found.id
+                wanted[model.id] = {
+                    "arena_model_id": model.id,
+                    "openrouter_model_id": target,
+                    "method": record.method if target is not None else None,
+                    "mode": record.mode if target is not None else None,
+                    "reason": None if target is not None else (record.reason or "no match"),
+                    "catalogue_as_of": catalogue_as_of,
+                }
+            rows = [wanted[key] for key in sorted(wanted)]
+            if _stored_matches(session) == rows:
+                return False
+            session.execute(delete(db.ModelMatchRow))
+            if rows:
+                session.execute(insert(db.ModelMatchRow), rows)
+            return True
+
+
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
+
+
+def snapshot_hash(parsed: ParsedSnapshot) -> str:
+    """The same digest as `tracker.validate.content_hash`, without its `dataclasses.asdict` deep copies,
+    which made hashing the slowest step of saving a snapshot (tests check the two always agree)."""
+
+    def record(e: Entry) -> dict[str, object]:
+        fields = {name: getattr(e, name) for name in _ENTRY_FIELDS}
+        fields["rank_kind"] = str(e.rank_kind)
+        fields["aliases"] = sorted(e.aliases)
+        return fields
+
+    document = {
+        "board": parsed.board,
+        "as_of": parsed.as_of.isoformat(),
+        "window_start": parsed.window_start.isoformat() if parsed.window_start else None,
+        "window_end": parsed.window_end.isoformat() if parsed.window_end else None,
+        "entries": sorted((record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _insert_rows(session: Session, table: str, rows: Sequence[dict[str, object]]) -> None:
+    """INSERT many rows by the driver's own executemany, each value through SQLAlchemy's bind processor.
+
+    Hundreds of entries per snapshot (and a day of fetch attempts) made SQLAlchemy's per-row statement
+    machinery the slowest part of storing them; the values still go through the columns' own type
+    processing (UTC datetimes, dates, binaries), so what lands is what an ORM insert would write.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    columns = list(rows[0])
+    processors = _bind_processors(table, dialect, tuple(columns))
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    names, marks = ", ".join(quote(c) for c in columns), ", ".join([mark] * len(columns))
+    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the table definition
+    values = [
+        tuple(row[c] if process is None else process(row[c]) for c, process in zip(columns, processors, strict=True))
+        for row in rows
+    ]
+    session.connection().exec_driver_sql(sql, values)
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+
+
+def _bind_processors(table: str, dialect: Dialect, columns: tuple[str, ...]) -> list[Callable[[Any], Any] | None]:
+    key = (table, dialect.name, columns)
+    if key not in _PROCESSORS:
+        spec = db.Base.metadata.tables[table]
+        _PROCESSORS[key] = [spec.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    return _PROCESSORS[key]
+
+
+def _fetch_row(record: FetchRecord) -> dict[str, object]:
+    body = record.body
+    return {
+        "source": record.source,
+        "board_id": record.board,
+        "method": record.method,
+        "url": record.url,
+        "format": record.format,
+        "as_of": record.as_of,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "http_status": record.http_status,
+        "outcome": record.outcome,
+        "error": record.error,
+        "attempts": record.attempts,
+        "etag": record.etag,
+        "last_modified": record.last_modified,
+        "content_type": record.content_type,
+        "sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
+        "body_size": len(body) if body is not None else None,
+        "body": compress(body) if body is not None else None,
+    }
 
 
 def _entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
@@ -434,20 +585,39 @@ def _latest_prices(
     out: dict[int, tuple[date, float | None, float | None, int | None, str]] = {}
     ids = sorted(set(model_ids))
     for start in range(0, len(ids), _CHUNK):
+        price = db.CatalogPriceRow
+        # Only each model's newest row: the history of a model's prices grows with every change.
+        newest = (
+            select(price.model_id, func.max(price.observed_on).label("observed_on"))
+            .where(price.model_id.in_(ids[start : start + _CHUNK]), price.observed_on <= on_or_before)
+            .group_by(price.model_id)
+            .subquery()
+        )
         rows = session.execute(
-            select(db.CatalogPriceRow)
-            .where(
-                db.CatalogPriceRow.model_id.in_(ids[start : start + _CHUNK]),
-                db.CatalogPriceRow.observed_on <= on_or_before,
-            )
-            .order_by(db.CatalogPriceRow.model_id, db.CatalogPriceRow.observed_on)
-        ).scalars()
-        for row in rows:
-            out[row.model_id] = (
-                row.observed_on,
-                row.prompt_price_per_m,
-                row.completion_price_per_m,
-                row.context_length,
-                row.catalog_id,
-            )
+            select(
+                price.model_id,
+                price.observed_on,
+                price.prompt_price_per_m,
+                price.completion_price_per_m,
+                price.context_length,
+                price.catalog_id,
+            ).join(newest, and_(newest.c.model_id == price.model_id, newest.c.observed_on == price.observed_on))
+        )
+        for model_id, observed_on, prompt, completion, context, catalog_id in rows:
+            out[model_id] = (observed_on, prompt, completion, context, catalog_id)
     return out
+
+
+def _stored_matches(session: Session) -> list[dict[str, object]]:
+    """The stored matches in the shape `save_matches` writes them, by Arena model."""
+    return [
+        {
+            "arena_model_id": row.arena_model_id,
+            "openrouter_model_id": row.openrouter_model_id,
+            "method": row.method,
+            "mode": row.mode,
+            "reason": row.reason,
+            "catalogue_as_of": row.catalogue_as_of,
+        }
+        for row in session.scalars(select(db.ModelMatchRow).order_by(db.ModelMatchRow.arena_model_id))
+    ]

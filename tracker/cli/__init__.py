@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import backfill_cmd, collect_cmd, db_group, import_cmd, reparse_cmd
+from tracker.cli.models import models_group, portfolio_cmd
 from tracker.cli.report import diff_cmd, show_cmd, status_cmd
 from tracker.cli.run import demo_cmd, publish_cmd, run_cmd, schedule_cmd
 from tracker.config import redact_url
@@ -71,6 +72,8 @@ for command in (
     schedule_cmd,
     status_cmd,
     demo_cmd,
+    models_group,
+    portfolio_cmd,
 ):
     cli.add_command(command)
 

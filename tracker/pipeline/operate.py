@@ -25,6 +25,7 @@ from tracker.models import SOURCES, Post
 from tracker.pipeline import schema
 from tracker.pipeline.collect import collect
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
+from tracker.pipeline.portfolio import refresh_matches
 from tracker.pipeline.publish import PublishResult, publish_site
 from tracker.pipeline.report import refresh_events, weekly_post
 from tracker.runlock import run_lock
@@ -46,7 +47,8 @@ class RoundResult:
 
 
 def publish(engine: Engine, store: Store, history: History, out: Path, *, base_url: str | None) -> RoundResult:
-    """Store the latest events, write the week's post if it is due, build the site."""
+    """Match Arena to OpenRouter, store the latest events, write the week's post if it is due, build the site."""
+    refresh_matches(history, store)
     refresh_events(history, store)
     post = weekly_post(history, store)
     return RoundResult(post=post, published=publish_site(engine, history, out, base_url=base_url))
@@ -119,6 +121,7 @@ def demo(out: Path, *, base_url: str | None = None, database: Path | None = None
                         as_of=date.fromisoformat(item.get("as_of", week["as_of"])),
                     )
                     result.outcomes.append(ingest(store, history, capture, observed_at=observed))
+                refresh_matches(history, store)
                 refresh_events(history, store)
                 result.post = weekly_post(history, store) or result.post
             result.published = publish_site(engine, history, out, base_url=base_url)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from tracker.dbcopy import export_sqlite
 from tracker.history import History
 from tracker.models import BOARDS, SOURCES
+from tracker.pipeline.portfolio import site_portfolio
 from tracker.site import build_context, render_site, write_site
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def publish_site(engine: Engine, history: History, out: Path, *, base_url: str |
         status=history.source_status(SOURCES, clock) if clock else (),
         base_url=base_url,
         database_download=True,
+        portfolio=site_portfolio(history),
     )
     files = render_site(context)
     with tempfile.TemporaryDirectory(prefix="tracker-publish-") as tmp:

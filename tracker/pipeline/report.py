@@ -11,6 +11,7 @@ from tracker.diff import diff_snapshots, event_key
 from tracker.history import History
 from tracker.models import BOARDS, Board, Event, Post, Snapshot, UsageError
 from tracker.narrate import BoardWeek, post_date, write_post
+from tracker.pipeline.portfolio import matchup
 from tracker.policy import DEFAULT_POLICY, Comparison, PublishPolicy, pick_comparison, pick_for_post, should_publish
 from tracker.store import Store
 
@@ -131,7 +132,7 @@ def weekly_post(history: History, store: Store, *, policy: PublishPolicy = DEFAU
     if not any(d.publish for d in diffs):
         log.info("no post for %s: nothing moved enough to publish", day)
         return None
-    post = write_post(weeks)
+    post = write_post(weeks, matchup=matchup(history))
     for result in diffs:
         save_events(store, result)
     if store.save_post(post):

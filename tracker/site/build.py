@@ -24,6 +24,7 @@ from tracker.models import (
     ValueKind,
     board,
 )
+from tracker.portfolio import Portfolio
 from tracker.site.charts import Series
 from tracker.site.context import (
     BoardRow,
@@ -37,7 +38,8 @@ from tracker.site.context import (
     StaleNotice,
 )
 from tracker.site.paths import assign_names
-from tracker.site.timeline import entries_by_model, previous_comparable, timeline
+from tracker.site.portfolio_view import portfolio_view, with_lane
+from tracker.site.timeline import entries_by_model, model_span, previous_comparable, timeline
 
 CATALOGUE_TITLE = "OpenRouter model catalogue"
 CATALOGUE_ATTRIBUTION = "Source: OpenRouter model catalogue (openrouter.ai/models), as of {as_of}"
@@ -78,7 +80,8 @@ class _Index:
     """A board's history looked up by model: built once, so pages cost one pass over the entries."""
 
     def __init__(self, b: Board, history: Sequence[Snapshot]) -> None:
-        self.slots = timeline(b, history)  # the whole history, for model pages
+        self.board = b
+        self.history = history
         self.rows: dict[int, dict[str, Entry]] = {s.id: entries_by_model(s) for s in history}
         if len(self.rows) != len(history):
             raise ValueError("two snapshots of one board share an id")
@@ -171,7 +174,11 @@ def _model_view(
         for _, e in seen:
             aliases.update(("name", n) for n in (e.model, *e.aliases) if n != name)
             organization = organization or e.organization
-        slots = index.slots
+        # From the model's first to its last appearance: a new snapshot changes only the pages of the
+        # models in it (and of those that just left), which is what lets publishing be incremental.
+        slots = model_span(view.board, index.history, seen[0][0], seen[-1][0])
+        while slots and index.entry(slots[0][1], model_id) is None:
+            slots = slots[1:]
         histories.append(
             ModelHistory(
                 board=view.board,
@@ -181,7 +188,7 @@ def _model_view(
                 values=_series(view.board, index, slots, model_id, ranks=False),
                 first_seen=seen[0][0],
                 last_seen=seen[-1][0],
-                attribution=view.attribution,
+                attribution=_attribution(view.board, seen[-1][0]),  # the figures shown are as of then
             )
         )
     notices = [stale[h.board.id] for h in histories if h.board.id in stale]
@@ -198,6 +205,12 @@ def _model_view(
         price_attribution=price_attribution if own_prices else None,
         stale=tuple(notices),
     )
+
+
+def prices_attribution(own_prices: Sequence[PriceRecord]) -> str | None:
+    """A model's price table is attributed as of its newest row, so it changes only with that model's prices."""
+    newest = max((p.observed_on for p in own_prices), default=None)
+    return CATALOGUE_ATTRIBUTION.format(as_of=newest.isoformat()) if newest else None
 
 
 def _post_view(post: Post, path: str, views: Mapping[str, BoardView]) -> PostView:
@@ -239,9 +252,11 @@ def build_context(
     base_url: str | None = None,
     built_from: date | None = None,
     database_download: bool = False,
+    portfolio: Portfolio | None = None,
 ) -> SiteContext:
     """Compute the whole site's data. `snapshots` per board id, each oldest first; `events` with the
-    date of the snapshot they were found in; `built_from` defaults to the newest date in the data."""
+    date of the snapshot they were found in; `built_from` defaults to the newest date in the data.
+    With a `portfolio` (even an empty one) the site gets its portfolio page and model pages their lane."""
     infos = {m.model_id: m for m in models}
     histories = {
         b: tuple(sorted(snapshots[b], key=lambda s: (s.as_of, s.id)))
@@ -272,12 +287,9 @@ def build_context(
         for b in boards
     ]
     with_index = [(v, indexes[v.board.id]) for v in views]
-    catalogue = next((s.last_as_of for s in status if s.source == CATALOGUE and s.last_as_of), None)
-    catalogue = catalogue or max((p.observed_on for p in prices), default=None)
     price_history: dict[str, list[PriceRecord]] = {}
     for record in sorted(prices, key=lambda p: (p.model_id, p.observed_on, p.catalog_id)):
         price_history.setdefault(record.model_id, []).append(record)
-    price_attribution = CATALOGUE_ATTRIBUTION.format(as_of=catalogue.isoformat()) if catalogue else None
     model_views = sorted(
         (
             _model_view(
@@ -285,7 +297,7 @@ def build_context(
                 infos.get(m),
                 with_index,
                 tuple(price_history.get(m, ())),
-                price_attribution,
+                prices_attribution(price_history.get(m, ())),
                 stale,
                 paths[m],
                 names[m],
@@ -294,6 +306,8 @@ def build_context(
         ),
         key=lambda v: (v.name.casefold(), v.model_id),
     )
+    if portfolio is not None:
+        model_views = [with_lane(v, portfolio, paths) for v in model_views]
     # Oldest first for naming, so an older post keeps its name when a newer one wants the same slug.
     by_age = sorted(posts, key=lambda p: (p.published_at, p.guid))
     post_names = assign_names((p.guid, p.slug) for p in by_age)
@@ -309,4 +323,5 @@ def build_context(
         status=tuple(sorted(status, key=lambda s: _source_order(s.source))),
         stale=tuple(stale[k] for k in sorted(stale, key=_source_order)),
         database_download=database_download,
+        portfolio=None if portfolio is None else portfolio_view(portfolio, paths, names, CATALOGUE_ATTRIBUTION),
     )

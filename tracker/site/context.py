@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.lanes import LaneRules
 from tracker.models import Board, Entry, Event, Post, PriceRecord, Snapshot, SourceStatus
+from tracker.portfolio import PortfolioRow
 from tracker.site.charts import Series
+from tracker.site.scatter import ScatterPoint
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,32 @@ class ModelView:
     prices: tuple[PriceRecord, ...]  # oldest first
     price_attribution: str | None
     stale: tuple[StaleNotice, ...]
+    lane: str | None = None  # from the portfolio, when the model (or its OpenRouter counterpart) is in it
+    counterpart: str | None = None  # the OpenRouter model an Arena model is sold as, or None
+    counterpart_path: str | None = None  # its page, when it has one
+
+
+@dataclass(frozen=True)
+class PortfolioLine:
+    """One row of the portfolio table, with the pages it links to and the Arena names it shows."""
+
+    row: PortfolioRow
+    path: str | None  # the OpenRouter model's page, if it has one
+    text_name: str | None  # the Arena Text model's display name
+    text_path: str | None
+    webdev_name: str | None
+    webdev_path: str | None
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    path: str
+    lines: tuple[PortfolioLine, ...]  # best Arena Text rank first
+    points: tuple[ScatterPoint, ...]  # models with both a Text score and weekly tokens
+    rules: LaneRules
+    text_board: Board | None  # which Arena Text board the scores come from
+    attributions: tuple[tuple[Board, str], ...]  # (board, attribution text with its as-of date)
+    price_attribution: str | None
 
 
 @dataclass(frozen=True)
@@ -104,3 +133,4 @@ class SiteContext:
     status: tuple[SourceStatus, ...]
     stale: tuple[StaleNotice, ...]
     database_download: bool  # the storage side publishes data/history.sqlite
+    portfolio: PortfolioView | None = None  # None: the site is built without the cross-source portfolio

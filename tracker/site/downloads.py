@@ -6,13 +6,11 @@ written by repr (the shortest exact form), so the same history always gives the 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracker.models import Board, Entry, Snapshot
+from tracker.site import tables
 from tracker.site.context import BoardView, DatedEvent
 
 HISTORY_COLUMNS = (
@@ -56,14 +54,22 @@ def _entry_key(e: Entry) -> tuple[bool, int, str]:
     return (e.rank is None, e.rank or 0, e.model_id)
 
 
-def history_rows(board: Board, history: Sequence[Snapshot]) -> list[dict[str, Any]]:
+def _by_date(history: Sequence[Snapshot]) -> list[Snapshot]:
+    return sorted(history, key=lambda s: (s.as_of, s.id))
+
+
+def snapshot_rows(board: Board, snap: Snapshot) -> list[dict[str, Any]]:
+    """The download rows of one snapshot, in (rank, model_id) order."""
     rows = []
-    for snap in sorted(history, key=lambda s: (s.as_of, s.id)):
-        for e in sorted(snap.entries, key=_entry_key):
-            row = {name: getattr(e, name, None) for name in HISTORY_COLUMNS}
-            row.update(board=board.id, as_of=snap.as_of.isoformat(), snapshot_id=snap.id, rank_kind=str(e.rank_kind))
-            rows.append(row)
+    for e in sorted(snap.entries, key=_entry_key):
+        row = {name: getattr(e, name, None) for name in HISTORY_COLUMNS}
+        row.update(board=board.id, as_of=snap.as_of.isoformat(), snapshot_id=snap.id, rank_kind=str(e.rank_kind))
+        rows.append(row)
     return rows
+
+
+def history_rows(board: Board, history: Sequence[Snapshot]) -> list[dict[str, Any]]:
+    return [row for snap in _by_date(history) for row in snapshot_rows(board, snap)]
 
 
 def event_rows(events: Iterable[DatedEvent]) -> list[dict[str, Any]]:
@@ -76,48 +82,51 @@ def event_rows(events: Iterable[DatedEvent]) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return str(value)
+# ---- the files, a block at a time (tracker.site.tables): one block per snapshot, or per group of events
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
-    return out.getvalue().encode("utf-8")
+def history_csv_block(board: Board, snap: Snapshot) -> bytes:
+    return tables.csv_rows(HISTORY_COLUMNS, snapshot_rows(board, snap), plain=HISTORY_COLUMNS)
 
 
-def to_json(document: Any) -> bytes:
-    return (json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+def history_json_block(board: Board, snap: Snapshot) -> bytes:
+    return tables.json_rows(snapshot_rows(board, snap))
 
 
-def board_downloads(view: BoardView) -> dict[str, bytes]:
-    """The board's whole history as `data/<board>-history.csv` and `.json`."""
-    rows = history_rows(view.board, view.history)
-    document = {
+def history_document(view: BoardView) -> dict[str, Any]:
+    """The JSON history download without its rows (they come in blocks)."""
+    return {
         "board": view.board.id,
         "title": view.board.title,
         "attribution": view.attribution,
         "licence": view.board.licence,
         "columns": list(HISTORY_COLUMNS),
-        "rows": rows,
     }
-    return {view.csv_path: to_csv(HISTORY_COLUMNS, rows), view.json_path: to_json(document)}
+
+
+def events_csv_block(events: Iterable[DatedEvent]) -> bytes:
+    return tables.csv_rows(EVENT_COLUMNS, event_rows(events), plain=EVENT_PLAIN)
+
+
+def events_json_block(events: Iterable[DatedEvent]) -> bytes:
+    return tables.json_rows(event_rows(events))
+
+
+EVENTS_DOCUMENT: dict[str, Any] = {"columns": list(EVENT_COLUMNS)}
+EVENT_PLAIN = tuple(c for c in EVENT_COLUMNS if c not in ("significant", "extra"))  # never bool or dict
+
+
+def board_downloads(view: BoardView) -> dict[str, bytes]:
+    """The board's whole history as `data/<board>-history.csv` and `.json`."""
+    history = _by_date(view.history)
+    return {
+        view.csv_path: tables.csv_file(HISTORY_COLUMNS, (history_csv_block(view.board, s) for s in history)),
+        view.json_path: tables.json_file(history_document(view), (history_json_block(view.board, s) for s in history)),
+    }
 
 
 def event_downloads(events: Sequence[DatedEvent]) -> dict[str, bytes]:
-    rows = event_rows(events)
     return {
-        "data/events.csv": to_csv(EVENT_COLUMNS, rows),
-        "data/events.json": to_json({"columns": list(EVENT_COLUMNS), "rows": rows}),
+        "data/events.csv": tables.csv_file(EVENT_COLUMNS, [events_csv_block(events)]),
+        "data/events.json": tables.json_file(EVENTS_DOCUMENT, [events_json_block(events)]),
     }

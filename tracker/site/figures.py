@@ -41,6 +41,16 @@ def share(fraction: float | None) -> str:
     return "" if fraction is None else f"{fraction * 100:.1f}%"
 
 
+def signed_pct(pct: float | None) -> str:
+    """A growth already in percent as a signed whole percent: 23.4 -> "+23%"."""
+    return "" if pct is None else signed_percent(pct / 100)
+
+
+def usd_estimate(value: float | None) -> str:
+    """A dollar estimate to three significant figures: $1.7M, $47.9K, $512."""
+    return "" if value is None else "$" + format_tokens(round(value))
+
+
 def price(value: Decimal | None) -> str:
     """USD per million tokens to the cent, or more digits when the catalogue has them: $0.30, $0.075."""
     if value is None:

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tracker.feed import FeedSpec, post_item, render_atom, render_rss
-from tracker.site import charts, figures
+from tracker.site import charts, figures, scatter
 from tracker.site.context import BoardView, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.downloads import board_downloads, event_downloads
 from tracker.site.paths import check_relative_path, root_prefix
@@ -51,8 +51,12 @@ def environment() -> Environment:
         rank=format_rank,
         inline_json=figures.inline_json,
         describe=figures.describe_event,
+        signed_pct=figures.signed_pct,
+        usd_estimate=figures.usd_estimate,
     )
-    env.globals.update(sparkline=charts.sparkline, line_chart=_line_chart, site_title=SITE_TITLE)
+    env.globals.update(
+        sparkline=charts.sparkline, line_chart=_line_chart, scatter_chart=scatter.scatter_chart, site_title=SITE_TITLE
+    )
     return env
 
 
@@ -142,6 +146,8 @@ def render_site(context: SiteContext) -> dict[str, bytes]:
         pages.page(post.path, "post.html", post=post)
     pages.page("status.html", "status.html", context.stale)
     pages.page("methodology.html", "methodology.html", database=DATABASE_PATH)
+    if context.portfolio is not None:
+        pages.page(context.portfolio.path, "portfolio.html")
     for path, data in _feeds(context).items():
         pages.add(path, data)
     for view in context.boards:

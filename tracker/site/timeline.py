@@ -7,6 +7,7 @@ OpenRouter's own `change`), and its charts step back in whole weeks, leaving a g
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -46,6 +47,24 @@ def timeline(board: Board, history: Sequence[Snapshot], limit: int | None = None
     # Leading empty weeks say nothing: trim the gaps before the first aligned snapshot.
     while slots and slots[-1][1] is None:
         slots.pop()
+    return tuple(reversed(slots))
+
+
+def model_span(board: Board, history: Sequence[Snapshot], first: date, last: date) -> tuple[Slot, ...]:
+    """The dates a model's chart spans on a board (history oldest first): its first to its last appearance.
+
+    Arena: every snapshot dated in between. OpenRouter: whole weeks back from the last appearance, so
+    the chart of a model that left the ranking no longer moves when newer weeks arrive.
+    """
+    if board.window is not Window.WEEK:
+        dates = [s.as_of for s in history]
+        return tuple((s.as_of, s) for s in history[bisect_left(dates, first) : bisect_right(dates, last)])
+    by_date = {s.as_of: s for s in history}
+    slots: list[Slot] = []
+    day = last
+    while day >= first:
+        slots.append((day, by_date.get(day)))
+        day -= WEEK
     return tuple(reversed(slots))
 
 
