@@ -110,6 +110,9 @@ def test_portfolio_migration_downgrades_to_0001_with_matches_present(empty_db_ur
         from tracker.history import History
 
         assert History(engine).model_matches() == []  # the downgrade dropped them; a refresh recomputes
+        kept = History(engine).latest_snapshot("openrouter-weekly")  # the 0001 rows lived through it
+        assert kept is not None
+        assert len(kept.entries) == 7
         assert refresh_matches(History(engine), store) is None  # no catalogue in this history
     finally:
         engine.dispose()
