@@ -145,3 +145,34 @@ def test_catalogues_keep_price_history(db_url, capsys):
         assert run(db_url, "import", "--board", "openrouter-models", str(real_fixture(f"openrouter/{name}"))) == 0
     out = capsys.readouterr().out
     assert "421 models" in out
+
+
+def test_saved_leaderboard_against_the_week_before_agrees_with_openrouters_change(db_url, capsys):
+    """The weekly leaderboard of 2026-08-01 against our own sums of the daily rows of the week before:
+    the growth the diff reports is OpenRouter's own `change`, model by model."""
+    daily = "openrouter/rankings-daily-dataapi-rows-2026-07-18_2026-08-02.csv"
+    weekly = "openrouter/rankings-models-week-2026-08-01.json"
+    assert run(db_url, "import", "--board", "openrouter-weekly", str(real_fixture(daily))) == 0
+    assert run(db_url, "import", "--board", "openrouter-weekly", str(real_fixture(weekly))) == 0
+    capsys.readouterr()
+    args = ["diff", "--board", "openrouter-weekly", "--from", "2026-07-24", "--to", "2026-07-31", "--json"]
+    assert run(db_url, *args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["from"]["as_of"], result["to"]["as_of"]) == ("2026-07-24", "2026-07-31")
+    # Models in the daily top 50 on every day of both weeks: their week-before sums are complete.
+    days: dict[str, set[str]] = {}
+    for r in csv_rows(daily):
+        days.setdefault(r["model_permaslug"], set()).add(r["date"])
+    wanted = {(date(2026, 7, 18) + timedelta(days=i)).isoformat() for i in range(14)}
+    complete = {m for m, seen in days.items() if wanted <= seen and m != "other"}
+    change = {
+        r["variant_permaslug"]: r["change"]
+        for r in json.loads(real_fixture(weekly).read_bytes())["data"]
+        if r["change"] is not None
+    }
+    checked = 0
+    for event in result["events"]:
+        if event["kind"] in ("moved", "grew_lost_rank", "shrank_gained_rank") and event["model_id"] in complete:
+            assert event["growth_pct"] == pytest.approx(change[event["model_id"]] * 100, abs=1e-3)
+            checked += 1
+    assert checked >= 10
