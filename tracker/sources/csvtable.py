@@ -19,31 +19,20 @@ from tracker.sources.text import decode_text, nfc
 from tracker.units import parse_tokens
 
 NAME = "csv"
-KNOWN = {
-    "rank",
-    "model",
-    "model_id",
-    "organization",
-    "tokens",
-    "score",
-    "votes",
-    "ci_low",
-    "ci_high",
-    "change_pct",
-    "prompt_tokens",
-    "completion_tokens",
-}
 T = TypeVar("T")
 
 
 def sniff(body: bytes, filename: str) -> bool:
-    """Our own table: a header with `rank` and `model` and a value column, and nothing unknown."""
+    """Our own table: a header with `rank`, `model` and a value column (other columns are ignored).
+
+    The upstream formats are tried first, so their CSVs (which have other value columns) are never ours.
+    """
     lines = body[:4096].decode("utf-8-sig", errors="ignore").splitlines()  # a cut character is no matter here
     if not lines:
         return False
     first = lines[0]
     header = {h.strip().lower() for h in next(csv.reader([first]))}
-    return {"rank", "model"} <= header and bool(header & {"tokens", "score"}) and header <= KNOWN
+    return {"rank", "model"} <= header and bool(header & {"tokens", "score"})
 
 
 def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot]:
