@@ -10,7 +10,7 @@ import pytest
 
 from tracker.models import UsageError
 from tracker.site import writer
-from tracker.site.writer import MARKER, write_site
+from tracker.site.writer import MANIFEST, MARKER, SiteUpdate, Tree, read_manifest, write_site
 
 OLD = {"index.html": b"old home", "boards/a.html": b"old board", "gone.html": b"only in the old site"}
 NEW = {"index.html": b"new home", "boards/a.html": b"new board", "data/x.csv": b"a,b\r\n"}
@@ -188,3 +188,79 @@ def test_a_linked_site_folder_is_replaced_by_a_real_one_and_its_target_kept(tmp_
     assert published(tmp_path / "site") == NEW
     assert published(target) == OLD  # the old link's target is not deleted through the link
     assert leftovers(tmp_path) == []
+
+
+# ---- updating a published site: unchanged files kept as links, the same all-or-nothing swap
+
+
+def test_an_update_keeps_unchanged_files_as_links_and_swaps_in_whole(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    board = (out / "boards" / "a.html").stat().st_ino
+    with SiteUpdate(out) as update:
+        update.keep("boards/a.html")
+        update.write("index.html", b"new home")
+        with update.stream("data/x.csv") as handle:
+            handle.write(b"a,b\r\n")
+        update.commit(manifest=b'{"format": 1}\n')
+        assert update.written == 2  # the kept file is not written
+    assert sorted(published(out)) == sorted([MANIFEST, "boards/a.html", "index.html", "data/x.csv"])
+    assert tree(out)["boards/a.html"] == b"old board"
+    assert (out / "boards" / "a.html").stat().st_ino == board  # the very same file, not a copy
+    assert "gone.html" not in tree(out)  # what is not kept or written is gone
+    assert read_manifest(out) == b'{"format": 1}\n'
+    assert leftovers(tmp_path) == []
+
+
+def test_an_update_that_fails_leaves_the_published_site_and_its_files_whole(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+
+    def half_then_break() -> None:
+        with SiteUpdate(out) as update:
+            update.keep("boards/a.html")
+            update.write("index.html", b"half of a new site")
+            raise RuntimeError("renderer broke")
+
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        half_then_break()
+    assert published(out) == OLD
+    assert (out / "boards" / "a.html").stat().st_nlink == 1  # the link in the dropped version is gone
+    assert leftovers(tmp_path) == []
+    with pytest.raises(FileNotFoundError), SiteUpdate(out) as update:
+        update.keep("never-published.html")
+    assert published(out) == OLD
+
+
+def test_an_update_refuses_a_path_twice_and_unsafe_paths(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+
+    def twice() -> None:
+        with SiteUpdate(out) as update:
+            update.write("index.html", b"one")
+            update.keep("index.html")
+            update.commit()
+
+    with pytest.raises(ValueError, match="twice"):
+        twice()
+    with pytest.raises(ValueError, match="unsafe"), SiteUpdate(out) as update:
+        update.write("../escape.html", b"x")
+    assert published(out) == OLD
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_another_process_can_fill_the_same_new_version(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    with SiteUpdate(out) as update:
+        assert update.folder is not None
+        helper = Tree(out, update.folder)  # what a second process does with the folder's path
+        helper.keep("index.html")
+        helper.write("data/big.csv", b"x,y\r\n")
+        update.adopt(helper.record())
+        update.write("boards/a.html", b"new board")
+        update.commit()
+        assert update.written == 2
+    assert published(out) == {"index.html": b"old home", "data/big.csv": b"x,y\r\n", "boards/a.html": b"new board"}
+    assert read_manifest(out) is None  # committed without one

@@ -1,43 +1,196 @@
 """A consistent, reproducible SQLite copy of the history for readers (part of the storage layer).
 
-The copy is read in one transaction (a snapshot of the database even while collectors write), written
-into a fresh SQLite file through the same migrations, row by row in key order, so the same history
-always gives the same bytes. Raw fetch bodies stay behind: the copy is for querying, not for re-parsing.
+The copy is read in one transaction (a snapshot of the database even while collectors write) into a
+working SQLite file made by the same migrations, then written out by `VACUUM INTO`, which lays every
+table and index out afresh: the same history always gives the same bytes, however the working file was
+filled. That lets a publish start from its previous copy and bring over only what changed (new rows of
+the big tables, which are only ever appended to; every row of the small ones, which may be updated in
+place) instead of copying years of history again. Raw fetch bodies stay behind: the copy is for
+querying, not for re-parsing. From SQLite the rows move inside SQLite (`INSERT ... SELECT` from the
+attached database); from PostgreSQL they are read through SQLAlchemy and written with the SQLite
+dialect's own conversions.
 """
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, func, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from tracker import migrate
 from tracker.db import Base
 
 _BATCH = 5000
 _LEFT_OUT = {"fetches": {"body"}}  # columns copied as NULL
+_SMALL = 5000  # tables up to this many rows are copied whole (their rows may be updated in place)
+_FETCH_TAIL = 1000  # the newest attempts are copied again: their outcome is set after they are recorded
+_SCHEMA_VERSION = 1  # written into every copy before VACUUM INTO, so the header does not depend on history
 
 
-def export_sqlite(source: Engine, path: Path) -> Path:
-    """Write the whole history into a new SQLite file at `path` (which must not exist)."""
+def export_sqlite(source: Engine, path: Path, *, previous: Path | None = None) -> Path:
+    """Write the whole history into a new SQLite file at `path` (which must not exist).
+
+    With `previous` (a copy this function made earlier, from the same database, with the same schema),
+    only what changed since is copied; the file is the same as without it.
+    """
     if path.exists():
         raise FileExistsError(path)
-    target = create_engine(f"sqlite:///{path}")
+    work = path.with_name(path.name + ".work")
+    work.unlink(missing_ok=True)
     try:
-        migrate.upgrade(target)
-        isolation = "REPEATABLE READ" if source.dialect.name == "postgresql" else None
-        options = {"isolation_level": isolation} if isolation else {}
-        with source.connect().execution_options(**options) as read, target.begin() as write:
-            read.begin()  # one transaction: every table as of the same moment
-            for table in Base.metadata.sorted_tables:
-                left_out = _LEFT_OUT.get(table.name, set())
-                columns = [c for c in table.columns if c.name not in left_out]
-                query = select(*columns).order_by(*table.primary_key.columns)
-                result = read.execution_options(stream_results=True).execute(query)
-                while batch := result.fetchmany(_BATCH):
-                    write.execute(insert(table), [dict(row._mapping) for row in batch])
-        with target.connect() as conn:
-            conn.execute(text("VACUUM"))
+        if previous is None or not _same_schema(previous):
+            _create(work)
+        else:
+            shutil.copyfile(previous, work)
+        conn = sqlite3.connect(f"file:{work}", uri=True, isolation_level=None)  # URIs: ATTACH ... ?mode=ro
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")  # a scratch file: the publish swap is the atomic step
+            conn.execute("PRAGMA synchronous=OFF")
+            with _source_rows(source, conn) as copy:
+                conn.execute("BEGIN")
+                for table in Base.metadata.sorted_tables:
+                    _sync(conn, table, copy)
+                conn.execute("COMMIT")
+            conn.execute(f"PRAGMA schema_version = {_SCHEMA_VERSION}")
+            conn.execute("VACUUM INTO ?", (str(path),))
+        finally:
+            conn.close()
     finally:
-        target.dispose()
+        work.unlink(missing_ok=True)
     return path
+
+
+def _create(work: Path) -> None:
+    engine = create_engine(f"sqlite:///{work}")
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _same_schema(previous: Path) -> bool:
+    """The earlier copy was made by the migrations this version ships."""
+    try:
+        conn = sqlite3.connect(f"file:{previous}?mode=ro", uri=True)
+        try:
+            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return version is not None and version[0] == migrate.head_revision()
+
+
+class _Copier:
+    """Moves the rows of one table from the source into the working file: `count`, `max_key`, `copy`."""
+
+    def __init__(
+        self,
+        count: Callable[[Table], int],
+        max_key: Callable[[Table], Any],
+        copy: Callable[[sqlite3.Connection, Table, Any], None],
+    ) -> None:
+        self.count, self.max_key, self.copy = count, max_key, copy
+
+
+@contextmanager
+def _source_rows(source: Engine, conn: sqlite3.Connection) -> Iterator[_Copier]:
+    """Reads from the source in one transaction: a consistent snapshot of every table."""
+    database = source.url.database if source.dialect.name == "sqlite" else None
+    if database and database != ":memory:" and Path(database).exists():
+        conn.execute("ATTACH DATABASE ? AS src", (f"file:{Path(database).resolve()}?mode=ro",))
+        try:
+            # Every read happens inside the caller's one transaction: one snapshot of the attached file.
+            yield _Copier(
+                lambda t: int(conn.execute(f'SELECT count(*) FROM src."{t.name}"').fetchone()[0]),  # noqa: S608
+                lambda t: conn.execute(f'SELECT max("{_key(t)}") FROM src."{t.name}"').fetchone()[0],  # noqa: S608
+                _attached_copy,
+            )
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE src")
+        return
+    isolation = "REPEATABLE READ" if source.dialect.name == "postgresql" else None
+    options = {"isolation_level": isolation} if isolation else {}
+    with source.connect().execution_options(**options) as read:
+        read.begin()  # one transaction: every table as of the same moment
+        yield _Copier(
+            lambda t: int(read.scalar(select(func.count()).select_from(t)) or 0),
+            lambda t: read.scalar(select(func.max(t.c[_key(t)]))),
+            lambda c, t, after: _typed_copy(read, c, t, after),
+        )
+
+
+def _key(table: Table) -> str:
+    return next(iter(table.primary_key.columns)).name
+
+
+def _columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns]
+
+
+def _sync(conn: sqlite3.Connection, table: Table, copy: _Copier) -> None:
+    """Make the working file's table equal to the source's."""
+    count = copy.count(table)
+    have = int(conn.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0])  # noqa: S608
+    keys = list(table.primary_key.columns)
+    appendable = len(keys) == 1 and keys[0].type.python_type is int and count > _SMALL
+    if appendable and have:
+        key = keys[0].name
+        newest = conn.execute(f'SELECT max("{key}") FROM main."{table.name}"').fetchone()[0]  # noqa: S608
+        if table.name == "fetches":
+            newest -= _FETCH_TAIL
+            conn.execute(f'DELETE FROM main."{table.name}" WHERE "{key}" > ?', (newest,))  # noqa: S608
+        copy.copy(conn, table, newest)
+        if int(conn.execute(f'SELECT count(*) FROM main."{table.name}"').fetchone()[0]) == count:  # noqa: S608
+            return
+    conn.execute(f'DELETE FROM main."{table.name}"')  # noqa: S608 - small, changed in place, or out of step
+    copy.copy(conn, table, None)
+
+
+def _attached_copy(conn: sqlite3.Connection, table: Table, after: Any) -> None:
+    left_out = _LEFT_OUT.get(table.name, set())
+    names = _columns(table)
+    picked = ", ".join("NULL" if c in left_out else f'"{c}"' for c in names)
+    keys = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    where = "" if after is None else f' WHERE "{_key(table)}" > ?'
+    sql = (
+        f'INSERT INTO main."{table.name}" ({", ".join(chr(34) + c + chr(34) for c in names)}) '  # noqa: S608
+        f'SELECT {picked} FROM src."{table.name}"{where} ORDER BY {keys}'
+    )
+    conn.execute(sql, () if after is None else (after,))
+
+
+def _typed_copy(read: Connection, conn: sqlite3.Connection, table: Table, after: Any) -> None:
+    left_out = _LEFT_OUT.get(table.name, set())
+    columns = [c for c in table.columns if c.name not in left_out]
+    dialect = sqlite_dialect.dialect()
+    # The SQLite dialect's own conversions (UTC datetimes, dates, JSON, booleans), on the columns that have one.
+    converting = [
+        (i, process)
+        for i, column in enumerate(columns)
+        if (process := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    query = select(*columns).order_by(*table.primary_key.columns)
+    if after is not None:
+        query = query.where(table.c[_key(table)] > after)
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    marks = ", ".join("NULL" if c.name in left_out else "?" for c in table.columns)
+    sql = f'INSERT INTO main."{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - names from the table definition
+    result = read.execution_options(stream_results=True).execute(query)
+    while batch := result.fetchmany(_BATCH):
+        rows = []
+        for row in batch:
+            values = list(row)
+            for i, process in converting:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            rows.append(values)
+        conn.executemany(sql, rows)

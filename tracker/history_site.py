@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.sql import ClauseElement
 
 from tracker import db
 from tracker.history import ENTRY_COLUMNS, event_from_payload
@@ -43,9 +44,14 @@ class EventGroup:
     signature: Signature  # (count, min, max, sum) of the event ids: events are never rewritten
 
 
+def _rank_order(e: Entry) -> tuple[bool, int, str]:
+    return (e.rank is None, e.rank or 0, e.model_id)
+
+
 @dataclass
 class EntryRows:
-    """Entries as tuples, by snapshot and by model; `Entry` objects are made only when a page needs them."""
+    """Entries read for a publish, by snapshot and by model, kept as the driver's tuples (a third of the
+    memory of `Entry` objects); the `Entry` objects are made for one page or one snapshot at a time."""
 
     models: Mapping[int, tuple[str, str]]  # model row id -> (canonical id, current display name)
     by_snapshot: dict[int, list[EntryTuple]] = dataclasses.field(default_factory=lambda: defaultdict(list))
@@ -55,42 +61,115 @@ class EntryRows:
         self.by_snapshot[row[0]].append(row)
         self.by_model[self.models[row[1]][0]].append(row)
 
-    def entries(self, rows: Iterable[EntryTuple]) -> list[Entry]:
-        out = []
-        for row in rows:
-            slug, name = self.models[row[1]]
-            out.append(make_entry(row, slug, name))
-        return sorted(out, key=lambda e: (e.rank is None, e.rank or 0, e.model_id))
+    def _entries(self, rows: Iterable[EntryTuple]) -> tuple[Entry, ...]:
+        models = self.models
+        made = [make_entry(row, *models[row[1]]) for row in rows]
+        return tuple(sorted(made, key=_rank_order))
+
+    def fields(self, snapshot_id: int) -> list[dict[str, Any]]:
+        """The fields of a snapshot's entries, without making `Entry` objects (for its download rows)."""
+        models = self.models
+        return [entry_fields(row, *models[row[1]]) for row in self.by_snapshot.get(snapshot_id, ())]
 
     def snapshot(self, thin: Snapshot) -> Snapshot:
-        """A snapshot with every entry it has among these rows."""
-        return dataclasses.replace(thin, entries=tuple(self.entries(self.by_snapshot.get(thin.id, ()))))
+        """A snapshot with every entry it has among these rows, in rank order."""
+        return dataclasses.replace(thin, entries=self._entries(self.by_snapshot.get(thin.id, ())))
+
+    def for_models(
+        self, model_ids: Iterable[str], snapshots: Mapping[str, Sequence[Snapshot]]
+    ) -> dict[str, list[Snapshot]]:
+        """Every board's snapshots, each with the entries of these models only (a model page's input)."""
+        listed: dict[int, list[EntryTuple]] = defaultdict(list)
+        for model_id in model_ids:
+            for row in self.by_model.get(model_id, ()):
+                listed[row[0]].append(row)
+        return {
+            board: [
+                dataclasses.replace(s, entries=self._entries(listed[s.id])) if s.id in listed else s for s in history
+            ]
+            for board, history in snapshots.items()
+        }
+
+    def merge(self, other: EntryRows) -> None:
+        """Add the entries of another read (of other snapshots or models) that these do not have yet."""
+        have = {(row[0], row[1]) for rows in self.by_snapshot.values() for row in rows}
+        for rows in other.by_snapshot.values():
+            for row in rows:
+                if (row[0], row[1]) not in have:
+                    self.add(row)
+
+    def forget_models(self) -> None:
+        """The model pages are done: drop the by-model lists (the rows stay for the downloads)."""
+        self.by_model = defaultdict(list)
+
+    def forget_snapshot(self, snapshot_id: int) -> None:
+        self.by_snapshot.pop(snapshot_id, None)
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 _RANK_KINDS = {str(k): k for k in RankKind}
 # A frozen dataclass sets each field through object.__setattr__; filling __dict__ at once makes the same
 # object several times faster, which counts for the hundreds of thousands of entries of a full publish.
-_FAST = not hasattr(Entry, "__slots__") and not hasattr(Entry, "__post_init__")
+_FAST = (
+    not hasattr(Entry, "__slots__")
+    and not hasattr(Entry, "__post_init__")
+    and _FIELDS
+    == (
+        "model_id",
+        "model",
+        "rank",
+        "rank_kind",
+        "rank_upper",
+        "rank_lower",
+        "score",
+        "ci_low",
+        "ci_high",
+        "votes",
+        "tokens",
+        "prompt_tokens",
+        "completion_tokens",
+        "change",
+        "share",
+        "organization",
+        "source_key",
+        "aliases",
+    )
+)
 
 
 def make_entry(row: EntryTuple, slug: str, name: str) -> Entry:
     """The `Entry` `History` would read for this row (see `tracker.history.entry_from_row`)."""
-    source_key = row[16]
-    values = (
-        slug,
-        name,
-        row[2],
-        _RANK_KINDS.get(row[3]) or RankKind(row[3]),
-        *row[4:16],
-        source_key if source_key != slug else None,
-        (),
-    )
+    values = entry_fields(row, slug, name)
     if not _FAST:
-        return Entry(*values)
+        return Entry(**values)
     entry = object.__new__(Entry)
-    entry.__dict__.update(zip(_FIELDS, values, strict=True))
+    object.__setattr__(entry, "__dict__", values)
     return entry
+
+
+def entry_fields(row: EntryTuple, slug: str, name: str) -> dict[str, Any]:
+    """The fields of that `Entry`, as a dict (what a download row is made from, without the object)."""
+    source_key = row[16]
+    return {
+        "model_id": slug,
+        "model": name,
+        "rank": row[2],
+        "rank_kind": _RANK_KINDS.get(row[3]) or RankKind(row[3]),
+        "rank_upper": row[4],
+        "rank_lower": row[5],
+        "score": row[6],
+        "ci_low": row[7],
+        "ci_high": row[8],
+        "votes": row[9],
+        "tokens": row[10],
+        "prompt_tokens": row[11],
+        "completion_tokens": row[12],
+        "change": row[13],
+        "share": row[14],
+        "organization": row[15],
+        "source_key": source_key if source_key != slug else None,
+        "aliases": (),
+    }
 
 
 class SiteReads:
@@ -102,18 +181,23 @@ class SiteReads:
 
     # ---- snapshots and entries
 
-    def snapshots(self) -> dict[str, list[Snapshot]]:
-        """Every board's snapshots without entries, one per upstream date (the latest observed), oldest first."""
+    def snapshots(self) -> tuple[dict[str, list[Snapshot]], set[int]]:
+        """Every board's snapshots without entries, one per upstream date (the latest observed), oldest
+        first; and the ids of the snapshots that a later observation of their date replaced."""
         s = db.SnapshotRow
         query = select(
             s.id, s.board_id, s.as_of, s.observed_at, s.content_hash, s.method, s.window_start, s.window_end, s.fetch_id
         ).order_by(s.board_id, s.as_of, s.observed_at, s.id)
         chosen: dict[str, dict[date, Snapshot]] = defaultdict(dict)
+        replaced: set[int] = set()
         with self._connect() as conn:
             for row in conn.execute(query):
                 snap = Snapshot(row[0], row[1], row[2], row[3], (), row[4], row[5], row[6], row[7], row[8])
+                earlier = chosen[snap.board].get(snap.as_of)
+                if earlier is not None:
+                    replaced.add(earlier.id)
                 chosen[snap.board][snap.as_of] = snap  # a later observation of a date replaces the earlier
-        return {board: [by_date[d] for d in sorted(by_date)] for board, by_date in chosen.items()}
+        return {board: [by_date[d] for d in sorted(by_date)] for board, by_date in chosen.items()}, replaced
 
     def model_names(self) -> dict[int, tuple[str, str]]:
         with self._connect() as conn:
@@ -128,23 +212,24 @@ class SiteReads:
         models = self.model_names()
         out = EntryRows(models)
         columns = (db.EntryRow.snapshot_id, db.EntryRow.model_id, *ENTRY_COLUMNS[1:])
+        queries = []
+        if snapshot_ids is None and model_ids is None:
+            queries.append(select(*columns))
+        for chunk in _chunks(sorted(set(snapshot_ids or ()))):
+            queries.append(select(*columns).where(db.EntryRow.snapshot_id.in_(chunk)))
+        if model_ids:
+            wanted = set(model_ids)
+            ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+            queries += [select(*columns).where(db.EntryRow.model_id.in_(chunk)) for chunk in _chunks(ids)]
+        seen: set[tuple[int, int]] = set()
         with self._connect() as conn:
-            if snapshot_ids is None and model_ids is None:
-                for row in conn.execution_options(stream_results=True).execute(select(*columns)):
-                    out.add(tuple(row))
-                return out
-            if snapshot_ids:
-                for chunk in _chunks(sorted(set(snapshot_ids))):
-                    for row in conn.execute(select(*columns).where(db.EntryRow.snapshot_id.in_(chunk))):
-                        out.add(tuple(row))
-            if model_ids:
-                wanted = set(model_ids)
-                ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
-                done = set(snapshot_ids or ())
-                for chunk in _chunks(ids):
-                    for row in conn.execute(select(*columns).where(db.EntryRow.model_id.in_(chunk))):
-                        if row[0] not in done:
-                            out.add(tuple(row))
+            for query in queries:
+                for row in _raw_rows(conn, query):
+                    if model_ids and snapshot_ids:  # a row may come both ways
+                        if (row[0], row[1]) in seen:
+                            continue
+                        seen.add((row[0], row[1]))
+                    out.add(row)
         return out
 
     def model_signatures(self, left_out: Collection[int]) -> dict[str, Signature]:
@@ -162,6 +247,32 @@ class SiteReads:
             return {
                 models[row[0]][0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in conn.execute(query)
             }
+
+    def model_spans(
+        self, left_out: Collection[int], model_ids: Collection[str] | None = None
+    ) -> dict[str, dict[str, tuple[date, date]]]:
+        """Per canonical model (all, or these), per board: the first and last date it is listed on,
+        leaving out some snapshots (those replaced by a later observation of their date)."""
+        e, s = db.EntryRow, db.SnapshotRow
+        query = (
+            select(s.board_id, e.model_id, func.min(s.as_of), func.max(s.as_of))
+            .join(s, s.id == e.snapshot_id)
+            .group_by(s.board_id, e.model_id)
+        )
+        if left_out:
+            query = query.where(e.snapshot_id.not_in(sorted(left_out)))
+        models = self.model_names()
+        queries = [query]
+        if model_ids is not None:
+            wanted = set(model_ids)
+            ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+            queries = [query.where(e.model_id.in_(chunk)) for chunk in _chunks(ids)]
+        spans: dict[str, dict[str, tuple[date, date]]] = defaultdict(dict)
+        with self._connect() as conn:
+            for q in queries:
+                for board, model, first, last in conn.execute(q):
+                    spans[models[model][0]][board] = (_day(first), _day(last))
+        return dict(spans)
 
     def snapshots_listing(self, model_ids: Collection[str]) -> set[int]:
         """The snapshots that list any of these models (canonical ids)."""
@@ -251,6 +362,23 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return hashlib.sha256(bytes(value)).hexdigest()
     return value
+
+
+def _raw_rows(conn: Connection, query: ClauseElement) -> Iterator[tuple[Any, ...]]:
+    """Rows straight from the driver's cursor, in batches: no result object per row. Only for queries
+    whose columns need no type conversion and whose parameters are integers (written into the SQL)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(10000):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:

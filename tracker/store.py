@@ -6,17 +6,14 @@ Each public method is one transaction: it all lands or none of it does. Reads li
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Dialect, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import db
@@ -28,8 +25,19 @@ from tracker.models import (
     ParsedCatalog,
     ParsedSnapshot,
     Post,
-    RankKind,
 )
+from tracker.store_rows import compress, decompress, entry_row, fetch_row, insert_rows, snapshot_hash
+
+__all__ = [  # compress, decompress and snapshot_hash live in store_rows; importable from here as before
+    "CatalogResult",
+    "MatchRecord",
+    "RawCapture",
+    "SaveResult",
+    "Store",
+    "compress",
+    "decompress",
+    "snapshot_hash",
+]
 
 _CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
 
@@ -75,14 +83,6 @@ class MatchRecord:
     reason: str | None = None  # why there is no match
 
 
-def compress(body: bytes) -> bytes:
-    return zlib.compress(body, 6)
-
-
-def decompress(body: bytes) -> bytes:
-    return zlib.decompress(body)
-
-
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -125,13 +125,13 @@ class Store:
     def record_fetch(self, record: FetchRecord) -> int:
         with self._transaction() as session:
             # A plain INSERT ... RETURNING: an attempt row is never read back here, so no ORM object.
-            return int(session.execute(insert(db.FetchRow).returning(db.FetchRow.id), _fetch_row(record)).scalar_one())
+            return int(session.execute(insert(db.FetchRow).returning(db.FetchRow.id), fetch_row(record)).scalar_one())
 
     def record_fetches(self, records: Sequence[FetchRecord]) -> int:
         """Record many attempts at once, in one transaction (bulk imports, backfills); returns how many."""
         if records:
             with self._transaction() as session:
-                _insert_rows(session, db.FetchRow.__tablename__, [_fetch_row(r) for r in records])
+                insert_rows(session, db.FetchRow.__tablename__, [fetch_row(r) for r in records])
         return len(records)
 
     def set_fetch_outcome(self, fetch_id: int, outcome: str, error: str | None = None) -> None:
@@ -199,10 +199,10 @@ class Store:
             )
             session.add(snapshot)
             session.flush()
-            _insert_rows(
+            insert_rows(
                 session,
                 db.EntryRow.__tablename__,
-                [_entry_row(snapshot.id, models[e.key].id, e) for e in parsed.entries],
+                [entry_row(snapshot.id, models[e.key].id, e) for e in parsed.entries],
             )
             return SaveResult("new", snapshot.id, parsed.board, parsed.as_of, len(parsed.entries))
 
@@ -415,111 +415,6 @@ class Store:
             if rows:
                 session.execute(insert(db.ModelMatchRow), rows)
             return True
-
-
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
-
-
-def snapshot_hash(parsed: ParsedSnapshot) -> str:
-    """The same digest as `tracker.validate.content_hash`, without its `dataclasses.asdict` deep copies,
-    which made hashing the slowest step of saving a snapshot (tests check the two always agree)."""
-
-    def record(e: Entry) -> dict[str, object]:
-        fields = {name: getattr(e, name) for name in _ENTRY_FIELDS}
-        fields["rank_kind"] = str(e.rank_kind)
-        fields["aliases"] = sorted(e.aliases)
-        return fields
-
-    document = {
-        "board": parsed.board,
-        "as_of": parsed.as_of.isoformat(),
-        "window_start": parsed.window_start.isoformat() if parsed.window_start else None,
-        "window_end": parsed.window_end.isoformat() if parsed.window_end else None,
-        "entries": sorted((record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])),
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _insert_rows(session: Session, table: str, rows: Sequence[dict[str, object]]) -> None:
-    """INSERT many rows by the driver's own executemany, each value through SQLAlchemy's bind processor.
-
-    Hundreds of entries per snapshot (and a day of fetch attempts) made SQLAlchemy's per-row statement
-    machinery the slowest part of storing them; the values still go through the columns' own type
-    processing (UTC datetimes, dates, binaries), so what lands is what an ORM insert would write.
-    """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect
-    columns = list(rows[0])
-    processors = _bind_processors(table, dialect, tuple(columns))
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    names, marks = ", ".join(quote(c) for c in columns), ", ".join([mark] * len(columns))
-    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the table definition
-    values = [
-        tuple(row[c] if process is None else process(row[c]) for c, process in zip(columns, processors, strict=True))
-        for row in rows
-    ]
-    session.connection().exec_driver_sql(sql, values)
-
-
-_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
-
-
-def _bind_processors(table: str, dialect: Dialect, columns: tuple[str, ...]) -> list[Callable[[Any], Any] | None]:
-    key = (table, dialect.name, columns)
-    if key not in _PROCESSORS:
-        spec = db.Base.metadata.tables[table]
-        _PROCESSORS[key] = [spec.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    return _PROCESSORS[key]
-
-
-def _fetch_row(record: FetchRecord) -> dict[str, object]:
-    body = record.body
-    return {
-        "source": record.source,
-        "board_id": record.board,
-        "method": record.method,
-        "url": record.url,
-        "format": record.format,
-        "as_of": record.as_of,
-        "started_at": record.started_at,
-        "finished_at": record.finished_at,
-        "http_status": record.http_status,
-        "outcome": record.outcome,
-        "error": record.error,
-        "attempts": record.attempts,
-        "etag": record.etag,
-        "last_modified": record.last_modified,
-        "content_type": record.content_type,
-        "sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
-        "body_size": len(body) if body is not None else None,
-        "body": compress(body) if body is not None else None,
-    }
-
-
-def _entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
-    return {
-        "snapshot_id": snapshot_id,
-        "model_id": model_id,
-        "source_key": e.key,
-        "display_name": e.model,
-        "rank": e.rank,
-        "rank_kind": str(e.rank_kind if isinstance(e.rank_kind, RankKind) else RankKind(e.rank_kind)),
-        "rank_upper": e.rank_upper,
-        "rank_lower": e.rank_lower,
-        "score": e.score,
-        "ci_low": e.ci_low,
-        "ci_high": e.ci_high,
-        "votes": e.votes,
-        "tokens": e.tokens,
-        "prompt_tokens": e.prompt_tokens,
-        "completion_tokens": e.completion_tokens,
-        "change": e.change,
-        "share": e.share,
-        "organization": e.organization,
-    }
 
 
 def _models_by_alias(session: Session, source: str, kind: str, aliases: Sequence[str]) -> dict[str, db.ModelRow]:

@@ -2,51 +2,273 @@
 
 Everything the site says comes from the database, and every date in it from the data (the newest moment
 the history knows of), so the same database always gives the same site, byte for byte.
+
+Publishing is incremental. The manifest of the last publish (`tracker.site.manifest`) holds the database
+fingerprint: when it is unchanged nothing is written at all. Otherwise the head pages are rendered (they
+are few and cheap) and written only where their bytes changed; a model page is rendered only when its
+fingerprint changed (`tracker.site.parts`); the big downloads reuse their unchanged blocks
+(`publish_tables`); the SQLite copy starts from the previous one (`tracker.dbcopy`). Everything else is
+kept by hard links in the new version of the folder, which is swapped in as a whole
+(`tracker.site.writer.SiteUpdate`). The result is the site a full build makes (tests/test_incremental.py).
+
+A full build spreads over the machine: the downloads run in a second process when there are many blocks
+to render, and the SQLite copy in a thread (it runs inside SQLite, without the GIL), while this process
+renders the pages. Entries are read a chunk of models (or snapshots) at a time: memory stays bounded.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from tracker.dbcopy import export_sqlite
 from tracker.history import History
-from tracker.models import BOARDS, SOURCES
+from tracker.history_site import SiteReads
+from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
-from tracker.site import build_context, render_site, write_site
+from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, run_downloads
+from tracker.site.build import attribution, download_paths
+from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
+from tracker.site.pages import feed_files, head_pages, model_pages, post_pages
+from tracker.site.parts import HeadData, SiteParts, head_parts, head_snapshot_ids, model_fingerprint, model_views
+from tracker.site.writer import SiteUpdate, read_manifest
 
 log = logging.getLogger(__name__)
 
 DATABASE_FILE = "data/history.sqlite"
+MODEL_CHUNK = 100  # model pages whose entries are read (and held) at once
+BACKGROUND_BLOCKS = 300  # with more download blocks than this to render, they are rendered in a second process
 
 
 @dataclass(frozen=True)
 class PublishResult:
     out: Path
-    files: int
+    files: int  # files in the published site
+    written: int = -1  # files this publish wrote; the others were kept as they were (0: nothing new)
+    models_rendered: int = 0
+    worker_peak_kb: int = 0  # peak memory of the second process, when the downloads ran in one
 
 
-def publish_site(engine: Engine, history: History, out: Path, *, base_url: str | None) -> PublishResult:
-    """Build the whole site from the history and swap it into `out`."""
-    clock = history.data_clock()
-    context = build_context(
-        snapshots={b: history.board_history(b) for b in BOARDS},
-        events=[(stored.event, stored.to_as_of) for stored in history.events()],
-        posts=history.posts(),
-        prices=history.price_history(),
-        models=history.model_infos(),
-        status=history.source_status(SOURCES, clock) if clock else (),
-        base_url=base_url,
-        database_download=True,
-        portfolio=site_portfolio(history),
+def publish_site(
+    engine: Engine, history: History, out: Path, *, base_url: str | None, full: bool = False, workers: bool = True
+) -> PublishResult:
+    """Build the site from the history and swap it into `out`, writing only what changed (all with `full`).
+    `workers=False` keeps all the work in this process."""
+    reads = SiteReads(engine)
+    key = build_key(base_url=base_url, database_download=True, portfolio=True)
+    database = reads.fingerprint()
+    old = None if full else Manifest.from_bytes(read_manifest(out))
+    if old is not None and old.build != key:
+        old = None  # another version or other settings: nothing of the old site can be reused
+    if old is not None and old.database == database and old.intact(out):
+        log.info("nothing new since the last publish: %s is up to date", out)
+        return PublishResult(out, len(old.files), 0)
+    manifest = Manifest(key, database)
+    with _no_cycle_collection(), SiteUpdate(out) as update:
+        plan = _Plan(reads, history, old)
+        job = plan.downloads(engine, update, old)
+        copy = _database(update, old, manifest)  # where the SQLite copy goes, if it is not kept as it is
+        # A full build spreads over the machine: a second process writes the board histories (the biggest
+        # part) and then the SQLite copy, while this one renders the pages and then the events downloads.
+        split = workers and _separable(engine) and job.to_render() > BACKGROUND_BLOCKS
+        # From SQLite the copy runs inside SQLite: the second process takes it. From another database
+        # the rows pass through Python, and that process is busy enough: it stays here.
+        copy_there = split and engine.dialect.name == "sqlite"
+        background = (
+            Background(replace(job, events=False, database_copy=copy if copy_there else None)) if split else None
+        )
+        with ThreadPoolExecutor(1) as thread:
+            # Else the copy runs here, in a thread (inside SQLite or the driver it lets go of the GIL).
+            copying = None
+            if copy is not None and not copy_there:
+                target, previous = _copy_args(copy)
+                copying = thread.submit(export_sqlite, engine, target, previous=previous)
+            state = _State(plan, history, base_url)
+            _head_files(update, state, old, manifest)
+            rendered = _model_files(update, state, old, manifest)
+            if background is None:
+                parts = [run_downloads(job, engine)]
+            else:
+                parts = [run_downloads(replace(job, boards=()), engine), background.result()]
+            if copying is not None:
+                copying.result()
+        if copy is not None:
+            manifest.files[DATABASE_FILE] = (manifest.database, Path(copy[0]).stat().st_size)
+        for done in parts:
+            update.adopt(done.record)
+            manifest.files.update(done.files)
+            manifest.blocks.update(done.blocks)
+        manifest.names = dict(state.parts.names)
+        update.commit(manifest.to_bytes())
+    log.info(
+        "published %d files to %s (%d written, %d model pages)", len(manifest.files), out, update.written, rendered
     )
-    files = render_site(context)
-    with tempfile.TemporaryDirectory(prefix="tracker-publish-") as tmp:
-        copy = export_sqlite(engine, Path(tmp) / "history.sqlite")
-        write_site(files, out, copy_in={DATABASE_FILE: copy})
-    log.info("published %d files to %s", len(files) + 1, out)
-    return PublishResult(out, len(files) + 1)
+    return PublishResult(out, len(manifest.files), update.written, rendered, max(d.peak_kb for d in parts))
+
+
+def _separable(engine: Engine) -> bool:
+    """Another process can open this database (not an in-memory SQLite one)."""
+    return engine.dialect.name != "sqlite" or engine.url.database not in (None, "", ":memory:")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A publish makes millions of objects that reference counting frees; the cyclic collector, walking
+    the live ones again and again, tripled the cost of reading entries. It is off during the publish."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Plan:
+    """What a publish works from, all cheap to read: each board's snapshots (without entries), every
+    model's signature and spans, and the model names the downloads are written with."""
+
+    def __init__(self, reads: SiteReads, history: History, old: Manifest | None) -> None:
+        self.reads = reads
+        chosen, replaced = reads.snapshots()
+        self.snapshots = {b: h for b, h in chosen.items() if b in BOARDS}
+        self.signatures = reads.model_signatures(replaced)
+        known = {
+            m: record.spans
+            for m, record in (old.models.items() if old is not None else ())
+            if self.signatures.get(m) == record.signature
+        }
+        unknown = set(self.signatures) - set(known)
+        fresh = reads.model_spans(replaced, None if old is None else unknown) if unknown else {}
+        self.spans = {**known, **fresh}
+        self.infos = history.model_infos()
+        self.names = {info.model_id: info.name for info in self.infos}
+        self.old = old
+
+    def downloads(self, engine: Engine, update: SiteUpdate, old: Manifest | None) -> DownloadsJob:
+        renamed = {m for m, name in self.names.items() if old is not None and old.names.get(m, name) != name}
+        stale = frozenset(str(i) for i in self.reads.snapshots_listing(renamed)) if renamed else frozenset()
+        boards = []
+        for board_id, history in sorted(self.snapshots.items()):
+            if not history:
+                continue
+            ordered = tuple(sorted(history, key=lambda s: (s.as_of, s.id)))
+            board = BOARDS[board_id]
+            csv_path, json_path = download_paths(board)
+            boards.append(BoardTables(board_id, attribution(board, ordered[-1].as_of), csv_path, json_path, ordered))
+        return DownloadsJob(
+            database_url=engine.url.render_as_string(hide_password=False),
+            out_dir=str(update.out_dir),
+            folder=str(update.folder),
+            old=None if old is None else old.to_bytes(),
+            boards=tuple(boards),
+            stale=stale,
+        )
+
+
+class _State:
+    """The head's parts (with the entries of the snapshots the head pages show) and every page's fingerprint."""
+
+    def __init__(self, plan: _Plan, history: History, base_url: str | None) -> None:
+        self.plan = plan
+        head = head_snapshot_ids(plan.snapshots)
+        entries = plan.reads.entries(snapshot_ids=head)
+        clock = history.data_clock()
+        latest_groups = {(h[-1].as_of, b) for b, h in plan.snapshots.items() if h}
+        posts, prices = history.posts(), history.price_history()
+        self.parts: SiteParts = head_parts(
+            HeadData(
+                snapshots={
+                    b: [entries.snapshot(s) if s.id in head else s for s in h] for b, h in plan.snapshots.items()
+                },
+                spans=plan.spans,
+                models=plan.infos,
+                prices=prices,
+                posts=posts,
+                status=history.source_status(SOURCES, clock) if clock else (),
+                latest_events=[(event, day) for day, event in plan.reads.events(latest_groups)],
+                built_from=_newest_day(plan.snapshots, posts, prices, plan.reads.newest_event_day()),
+                base_url=base_url,
+                database_download=True,
+                portfolio=site_portfolio(history),
+            )
+        )
+        self.fingerprints = {m: model_fingerprint(self.parts, m, plan.signatures[m], plan.spans[m]) for m in plan.spans}
+
+
+def _newest_day(
+    snapshots: dict[str, list[Snapshot]], posts: list[Post], prices: list[PriceRecord], events: date | None
+) -> date | None:
+    """The site's "data up to": the newest date among snapshots, posts, prices and events."""
+    days = [h[-1].as_of for h in snapshots.values() if h]
+    days += [p.published_at.date() for p in posts] + [p.observed_on for p in prices] + ([events] if events else [])
+    return max(days, default=None)
+
+
+def _still_there(update: SiteUpdate, old: Manifest, path: str) -> bool:
+    """The published file is there with the size the manifest recorded (a cheap check: it is not read)."""
+    current = update.current(path)
+    return current is not None and path in old.files and current.stat().st_size == old.files[path][1]
+
+
+def _keep_or_write(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: str, data: bytes) -> None:
+    entry = (digest(data), len(data))
+    if old is not None and old.files.get(path) == entry and _still_there(update, old, path):
+        update.keep(path)
+    else:
+        update.write(path, data)
+    manifest.files[path] = entry
+
+
+def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> None:
+    context = state.parts.context
+    for part in (head_pages(context), post_pages(context, context.posts), feed_files(context)):
+        for path, data in sorted(part.items()):
+            _keep_or_write(update, old, manifest, path, data)
+
+
+def _model_files(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> int:
+    """Keep the model pages whose fingerprint did not change; render the others, a chunk at a time."""
+    parts, plan = state.parts, state.plan
+    dirty = []
+    for m in sorted(plan.spans):
+        record = old.models.get(m) if old is not None else None
+        path = parts.paths[m]
+        unchanged = record is not None and record.fingerprint == state.fingerprints[m]
+        if unchanged and old is not None and _still_there(update, old, path):
+            update.keep(path)
+            manifest.files[path] = old.files[path]
+        else:
+            dirty.append(m)
+        manifest.models[m] = ModelRecord(state.fingerprints[m], plan.signatures[m], dict(plan.spans[m]))
+    for start in range(0, len(dirty), MODEL_CHUNK):
+        chunk = dirty[start : start + MODEL_CHUNK]
+        entries = plan.reads.entries(model_ids=chunk)
+        views = model_views(parts, chunk, entries.for_models(chunk, plan.snapshots))
+        for path, data in sorted(model_pages(parts.context, views).items()):
+            update.write(path, data)
+            manifest.files[path] = (digest(data), len(data))
+    return len(dirty)
+
+
+def _database(update: SiteUpdate, old: Manifest | None, manifest: Manifest) -> tuple[str, str | None] | None:
+    """The SQLite copy: kept when the database did not change (None), else (where to write it, the
+    previous copy to start from, if there is one: the same bytes for far less copying)."""
+    previous = update.current(DATABASE_FILE) if old is not None and _still_there(update, old, DATABASE_FILE) else None
+    if previous is not None and old is not None and old.database == manifest.database:
+        update.keep(DATABASE_FILE)
+        manifest.files[DATABASE_FILE] = old.files[DATABASE_FILE]
+        return None
+    return str(update.produce(DATABASE_FILE)), None if previous is None else str(previous)
+
+
+def _copy_args(copy: tuple[str, str | None]) -> tuple[Path, Path | None]:
+    return Path(copy[0]), None if copy[1] is None else Path(copy[1])

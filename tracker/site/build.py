@@ -82,6 +82,7 @@ class _Index:
     def __init__(self, b: Board, history: Sequence[Snapshot]) -> None:
         self.board = b
         self.history = history
+        self.dates = [s.as_of for s in history]
         self.rows: dict[int, dict[str, Entry]] = {s.id: entries_by_model(s) for s in history}
         if len(self.rows) != len(history):
             raise ValueError("two snapshots of one board share an id")
@@ -146,12 +147,17 @@ def _board_view(
         previous=previous,
         rows=rows,
         attribution=_attribution(b, latest.as_of),
-        csv_path=f"data/{b.id}-history.csv",
-        json_path=f"data/{b.id}-history.json",
+        csv_path=download_paths(b)[0],
+        json_path=download_paths(b)[1],
         feed_path=f"feeds/{b.id}.xml",
         stale=stale,
         events=events,
     )
+
+
+def download_paths(b: Board) -> tuple[str, str]:
+    """The board's history downloads: CSV and JSON."""
+    return f"data/{b.id}-history.csv", f"data/{b.id}-history.json"
 
 
 def _model_view(
@@ -176,7 +182,7 @@ def _model_view(
             organization = organization or e.organization
         # From the model's first to its last appearance: a new snapshot changes only the pages of the
         # models in it (and of those that just left), which is what lets publishing be incremental.
-        slots = model_span(view.board, index.history, seen[0][0], seen[-1][0])
+        slots = model_span(view.board, index.history, seen[0][0], seen[-1][0], index.dates)
         while slots and index.entry(slots[0][1], model_id) is None:
             slots = slots[1:]
         histories.append(
@@ -216,18 +222,33 @@ def prices_attribution(own_prices: Sequence[PriceRecord]) -> str | None:
 def _post_view(post: Post, path: str, views: Mapping[str, BoardView]) -> PostView:
     boards: list[tuple[Board, str]] = []
     attributions: list[tuple[Board, str]] = []
+    listed = set(post.snapshot_ids)
     for board_id in sorted(set(post.boards), key=_source_order):
         view = views.get(board_id)
         if view is None:
             continue
         boards.append((view.board, view.path))
-        cited = [s.as_of for s in view.history if s.id in post.snapshot_ids]
+        cited = [s.as_of for s in view.history if s.id in listed]
         if not cited:
             day = post.published_at.date()
             cited = [s.as_of for s in view.history if s.as_of <= day]
         if cited:
             attributions.append((view.board, _attribution(view.board, max(cited))))
     return PostView(post, path, tuple(boards), tuple(attributions))
+
+
+def model_paths(model_ids: Iterable[str]) -> dict[str, str]:
+    """Each model's page, from every model id the site has (the names depend on the whole set)."""
+    return {k: f"models/{v}.html" for k, v in assign_names((m, m) for m in sorted(model_ids)).items()}
+
+
+def post_views_of(posts: Sequence[Post], views: Sequence[BoardView]) -> list[PostView]:
+    """The posts' views, newest first."""
+    # Oldest first for naming, so an older post keeps its name when a newer one wants the same slug.
+    by_age = sorted(posts, key=lambda p: (p.published_at, p.guid))
+    post_names = assign_names((p.guid, p.slug) for p in by_age)
+    by_board = {v.board.id: v for v in views}
+    return [_post_view(p, f"posts/{post_names[p.guid]}.html", by_board) for p in reversed(by_age)]
 
 
 def _newest_date(
@@ -265,7 +286,7 @@ def build_context(
     }
     boards = [board(b) for b in histories]
     model_ids = sorted({e.model_id for h in histories.values() for s in h for e in s.entries})
-    paths = {k: f"models/{v}.html" for k, v in assign_names((m, m) for m in model_ids).items()}
+    paths = model_paths(model_ids)
     by_date = sorted((s for h in histories.values() for s in h), key=lambda s: (s.as_of, _source_order(s.board)))
     newest_name = {e.model_id: e.model for s in by_date for e in s.entries}
     names = {m: infos[m].name if m in infos else newest_name[m] for m in model_ids}
@@ -308,11 +329,7 @@ def build_context(
     )
     if portfolio is not None:
         model_views = [with_lane(v, portfolio, paths) for v in model_views]
-    # Oldest first for naming, so an older post keeps its name when a newer one wants the same slug.
-    by_age = sorted(posts, key=lambda p: (p.published_at, p.guid))
-    post_names = assign_names((p.guid, p.slug) for p in by_age)
-    by_board = {v.board.id: v for v in views}
-    post_views = [_post_view(p, f"posts/{post_names[p.guid]}.html", by_board) for p in reversed(by_age)]
+    post_views = post_views_of(posts, views)
     return SiteContext(
         built_from=built_from or _newest_date(histories, posts, prices, dated),
         base_url=base_url,
@@ -325,3 +342,12 @@ def build_context(
         database_download=database_download,
         portfolio=None if portfolio is None else portfolio_view(portfolio, paths, names, CATALOGUE_ATTRIBUTION),
     )
+
+
+# The steps of `build_context`, for building the site in parts (`tracker.site.parts`).
+BoardIndex = _Index
+attribution = _attribution
+board_view = _board_view
+model_view = _model_view
+stale_notices = _stale_notices
+source_order = _source_order

@@ -7,6 +7,7 @@ is escaped here, because the result is marked safe for the templates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -27,6 +28,7 @@ class Series:
             raise ValueError("a series needs one label per value")
 
 
+@functools.lru_cache(maxsize=65536)  # charts repeat coordinates (same widths, same ranks): format each once
 def _num(x: float) -> str:
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text

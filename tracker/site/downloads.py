@@ -6,7 +6,9 @@ written by repr (the shortest exact form), so the same history always gives the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from tracker.models import Board, Entry, Snapshot
@@ -60,12 +62,26 @@ def _by_date(history: Sequence[Snapshot]) -> list[Snapshot]:
 
 def snapshot_rows(board: Board, snap: Snapshot) -> list[dict[str, Any]]:
     """The download rows of one snapshot, in (rank, model_id) order."""
+    return entry_rows(board, snap.id, snap.as_of, [vars(e) for e in snap.entries])
+
+
+def entry_rows(
+    board: Board, snapshot_id: int, as_of: date, fields: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The download rows of one snapshot from its entries' fields (an `Entry`'s own, or the same read
+    straight from the history), in (rank, model_id) order."""
     rows = []
-    for e in sorted(snap.entries, key=_entry_key):
-        row = {name: getattr(e, name, None) for name in HISTORY_COLUMNS}
-        row.update(board=board.id, as_of=snap.as_of.isoformat(), snapshot_id=snap.id, rank_kind=str(e.rank_kind))
+    day = as_of.isoformat()
+    for f in sorted(fields, key=lambda f: (f["rank"] is None, f["rank"] or 0, f["model_id"])):
+        row = dict(f)  # the entry's fields, less those that are not columns, plus the snapshot's
+        for name in _NOT_COLUMNS:
+            del row[name]
+        row.update(board=board.id, as_of=day, snapshot_id=snapshot_id, rank_kind=str(f["rank_kind"]))
         rows.append(row)
     return rows
+
+
+_NOT_COLUMNS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in HISTORY_COLUMNS)
 
 
 def history_rows(board: Board, history: Sequence[Snapshot]) -> list[dict[str, Any]]:
@@ -86,20 +102,33 @@ def event_rows(events: Iterable[DatedEvent]) -> list[dict[str, Any]]:
 
 
 def history_csv_block(board: Board, snap: Snapshot) -> bytes:
-    return tables.csv_rows(HISTORY_COLUMNS, snapshot_rows(board, snap), plain=HISTORY_COLUMNS)
+    return history_blocks(board, snap)[0]
 
 
 def history_json_block(board: Board, snap: Snapshot) -> bytes:
-    return tables.json_rows(snapshot_rows(board, snap))
+    return history_blocks(board, snap)[1]
+
+
+def history_blocks(board: Board, snap: Snapshot) -> tuple[bytes, bytes]:
+    """One snapshot's block of the CSV and of the JSON history download."""
+    return history_blocks_of(snapshot_rows(board, snap))
+
+
+def history_blocks_of(rows: list[dict[str, Any]]) -> tuple[bytes, bytes]:
+    return tables.csv_rows(HISTORY_COLUMNS, rows, plain=HISTORY_COLUMNS), tables.json_rows(rows, flat=True)
 
 
 def history_document(view: BoardView) -> dict[str, Any]:
     """The JSON history download without its rows (they come in blocks)."""
+    return board_document(view.board, view.attribution)
+
+
+def board_document(board: Board, attribution: str) -> dict[str, Any]:
     return {
-        "board": view.board.id,
-        "title": view.board.title,
-        "attribution": view.attribution,
-        "licence": view.board.licence,
+        "board": board.id,
+        "title": board.title,
+        "attribution": attribution,
+        "licence": board.licence,
         "columns": list(HISTORY_COLUMNS),
     }
 

@@ -9,7 +9,7 @@ any folder and from file://.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time
 from importlib.resources import files
 from typing import Any
@@ -132,30 +132,54 @@ def _model_page(pages: _Pages, view: ModelView) -> None:
     pages.page(view.path, "model.html", view.stale, view=view)
 
 
-def render_site(context: SiteContext) -> dict[str, bytes]:
-    """Every file of the site: pages, feeds, data downloads and assets, keyed by site-relative path."""
+def head_pages(context: SiteContext) -> dict[str, bytes]:
+    """The pages about the whole site (home, boards, indexes, status, methodology, portfolio) and the assets."""
     pages = _Pages(context)
     pages.page("index.html", "home.html", context.stale)
     for view in context.boards:
         _board_page(pages, view)
     pages.page("models/index.html", "models.html")
-    for model in context.models:
-        _model_page(pages, model)
     pages.page("posts/index.html", "archive.html")
-    for post in context.posts:
-        pages.page(post.path, "post.html", post=post)
     pages.page("status.html", "status.html", context.stale)
     pages.page("methodology.html", "methodology.html", database=DATABASE_PATH)
     if context.portfolio is not None:
         pages.page(context.portfolio.path, "portfolio.html")
-    for path, data in _feeds(context).items():
-        pages.add(path, data)
-    for view in context.boards:
-        for path, data in board_downloads(view).items():
-            pages.add(path, data)
-    for path, data in event_downloads(context.events).items():
-        pages.add(path, data)
     assets = files("tracker.templates")
     for name in STATIC_FILES:
         pages.add(name, assets.joinpath(name).read_bytes())
+    return pages.files
+
+
+def model_pages(context: SiteContext, models: Iterable[ModelView]) -> dict[str, bytes]:
+    pages = _Pages(context)
+    for model in models:
+        _model_page(pages, model)
+    return pages.files
+
+
+def post_pages(context: SiteContext, posts: Iterable[PostView]) -> dict[str, bytes]:
+    pages = _Pages(context)
+    for post in posts:
+        pages.page(post.path, "post.html", post=post)
+    return pages.files
+
+
+def feed_files(context: SiteContext) -> dict[str, bytes]:
+    return _feeds(context)
+
+
+def render_site(context: SiteContext) -> dict[str, bytes]:
+    """Every file of the site: pages, feeds, data downloads and assets, keyed by site-relative path."""
+    pages = _Pages(context)
+    parts = [
+        head_pages(context),
+        model_pages(context, context.models),
+        post_pages(context, context.posts),
+        _feeds(context),
+        *(board_downloads(view) for view in context.boards),
+        event_downloads(context.events),
+    ]
+    for part in parts:
+        for path, data in part.items():
+            pages.add(path, data)
     return dict(sorted(pages.files.items()))

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 ROWS_KEY = "rows"
@@ -44,26 +45,72 @@ def csv_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], *, plain
     exactly as `_cell` would (None empty, floats by repr), so they skip the per-value conversion."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends
-    fast = set(plain)
-    converters = [None if c in fast else _cell for c in columns]
-    writer.writerows(
-        [[v if f is None else f(v) for f, v in zip(converters, (row[c] for c in columns), strict=True)] for row in rows]
-    )
+    if len(columns) > 1 and set(columns) <= set(plain):
+        writer.writerows(map(itemgetter(*columns), rows))  # each row's values as a tuple, picked in C
+    else:
+        fast = set(plain)
+        converters = [None if c in fast else _cell for c in columns]
+        writer.writerows(
+            [
+                [v if f is None else f(v) for f, v in zip(converters, (row[c] for c in columns), strict=True)]
+                for row in rows
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
-def _json_row(row: Mapping[str, Any]) -> str:
+_MARK = "@@tracker-nested:"  # stands in for a nested value while the row's scalars are encoded
+
+
+def _json_row(row: Mapping[str, Any], *, flat: bool = False) -> str:
     """One element of the document's `rows` array, as `json.dumps(..., indent=1)` writes it at that depth."""
-    if row and all(isinstance(v, _SCALARS) for v in row.values()):
-        inner = _ROW.encode(row)  # '{"a": 1,\n   "b": 2}': the C encoder, with the indented separator
+    nested = {} if flat else {k: v for k, v in row.items() if not isinstance(v, _SCALARS)}
+    if row and (not nested or not any(isinstance(v, str) and _MARK in v for v in row.values())):
+        # The C encoder, with the indented separator, for the scalars; each nested value laid out by
+        # json and indented to its depth (JSON text has no raw newline inside a string: every one is layout).
+        marked = {**row, **{k: f"{_MARK}{k}" for k in nested}} if nested else row
+        inner = _ROW.encode(marked)
+        if nested:  # splice every nested value in at its stand-in, found before any is spliced in
+            places = sorted((inner.index(json.dumps(f"{_MARK}{k}", ensure_ascii=False)), k) for k in nested)
+            pieces, done = [], 0
+            for at, key in places:
+                pieces += [inner[done:at], _nested(nested[key], 3)]
+                done = at + len(json.dumps(f"{_MARK}{key}", ensure_ascii=False))
+            inner = "".join([*pieces, inner[done:]])
         return "{\n   " + inner[1:-1] + "\n  }"
-    # Nested values: let json lay them out, then indent the whole element to its depth (JSON text has no
-    # raw newlines inside strings, so every newline is layout).
     return json.dumps(row, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
 
 
-def json_rows(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """One JSON block: rows joined as in the `rows` array (no separator before the first or after the last)."""
+def _nested(value: Any, depth: int) -> str:
+    """A value as `json.dumps(..., indent=1)` lays it out where it sits `depth` levels deep."""
+    flat = isinstance(value, dict | list | tuple) and all(
+        isinstance(v, _SCALARS) for v in (value.values() if isinstance(value, dict) else value)
+    )
+    if flat and value:
+        if depth not in _FLAT:
+            _FLAT[depth] = json.JSONEncoder(
+                sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",\n" + " " * (depth + 1), ": ")
+            )
+        inner = _FLAT[depth].encode(value)  # the C encoder, separators indented to the depth
+        return inner[0] + "\n" + " " * (depth + 1) + inner[1:-1] + "\n" + " " * depth + inner[-1]
+    text = json.dumps(value, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+    return text.replace("\n", "\n" + " " * depth)
+
+
+_FLAT: dict[int, json.JSONEncoder] = {}
+
+
+def json_rows(rows: Iterable[Mapping[str, Any]], *, flat: bool = False) -> bytes:
+    """One JSON block: rows joined as in the `rows` array (no separator before the first or after the last).
+    `flat`: the rows hold scalars only (no value is checked)."""
+    if flat:
+        rows = list(rows)
+        if not rows:
+            return b""
+        # One C encoder call for the whole block: its separators put every key on its own line; then
+        # only the braces between rows need their own lines (no raw newline is ever inside a string).
+        text = _ROW.encode(rows)[1:-1].replace("},\n   {", "\n  },\n  {\n   ")
+        return ("{\n   " + text[1:-1] + "\n  }").encode("utf-8")
     return ",\n  ".join(_json_row(r) for r in rows).encode("utf-8")
 
 

@@ -50,14 +50,17 @@ def timeline(board: Board, history: Sequence[Snapshot], limit: int | None = None
     return tuple(reversed(slots))
 
 
-def model_span(board: Board, history: Sequence[Snapshot], first: date, last: date) -> tuple[Slot, ...]:
+def model_span(
+    board: Board, history: Sequence[Snapshot], first: date, last: date, dates: Sequence[date] | None = None
+) -> tuple[Slot, ...]:
     """The dates a model's chart spans on a board (history oldest first): its first to its last appearance.
 
     Arena: every snapshot dated in between. OpenRouter: whole weeks back from the last appearance, so
-    the chart of a model that left the ranking no longer moves when newer weeks arrive.
+    the chart of a model that left the ranking no longer moves when newer weeks arrive. `dates` are the
+    history's dates, when the caller has them already.
     """
     if board.window is not Window.WEEK:
-        dates = [s.as_of for s in history]
+        dates = [s.as_of for s in history] if dates is None else dates
         return tuple((s.as_of, s) for s in history[bisect_left(dates, first) : bisect_right(dates, last)])
     by_date = {s.as_of: s for s in history}
     slots: list[Slot] = []

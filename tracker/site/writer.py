@@ -5,6 +5,9 @@ The new site is written into a temporary folder next to the target, then swapped
 never half of one. Any failure before the swap (a renderer raising while its bytes are read, disk full)
 removes the temporary folder and leaves the published site as it was. A folder this writer did not
 publish (no marker file) is never replaced, so a mistyped `--out ~` cannot delete anything.
+
+`SiteUpdate` builds the new version from new files and from unchanged ones kept as hard links to the
+published version, so a publish after a small change writes only what changed; the swap is the same.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.models import UsageError
 from tracker.site.paths import check_relative_path
 
 MARKER = ".tracker-site"
+MANIFEST = ".tracker-manifest.json"  # what the last publish wrote, so the next one can skip what did not change
 MARKER_TEXT = b"Published by llm-rank-tracker; this folder is replaced as a whole on every publish.\n"
 
 try:  # POSIX: serialise publishes to one folder; elsewhere the caller's run lock must do it
@@ -46,11 +52,22 @@ def check_paths(paths: list[str]) -> None:
 
 
 def _write_file(target: Path, data: bytes) -> None:
-    # "x": a path written twice fails here too; fsync so a crash after the swap leaves no empty files.
+    # "x": a path written twice fails here too. Made durable before the swap by `_make_durable`.
     with open(target, "xb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+
+
+def _make_durable(tmp: Path, written: list[Path]) -> None:
+    """Everything written is on disk before the swap, so a crash after it leaves no empty files: one
+    sync() where there is one (far cheaper than an fsync per file for hundreds of pages), else an fsync
+    of each file written."""
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in written:  # pragma: no cover - platforms without sync()
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(tmp)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -106,19 +123,6 @@ def _check_replaceable(out_dir: Path) -> None:
         )
 
 
-def _fill(tmp: Path, files: Mapping[str, bytes], copy_in: Mapping[str, Path]) -> None:
-    for path in sorted([*files, *copy_in]):
-        target = tmp.joinpath(*path.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if path in files:
-            _write_file(target, files[path])
-        else:
-            shutil.copyfile(copy_in[path], target)
-    _write_file(tmp / MARKER, MARKER_TEXT)
-    # mkdtemp makes the folder 0700 (its subfolders follow the umask); a web server must read the site.
-    os.chmod(tmp, 0o755)  # noqa: S103 - a published site is public by design
-
-
 def _swap(tmp: Path, out_dir: Path) -> None:
     if not os.path.lexists(out_dir):
         tmp.rename(out_dir)
@@ -133,6 +137,142 @@ def _swap(tmp: Path, out_dir: Path) -> None:
     _remove(backup)
 
 
+@dataclass(frozen=True)
+class TreeRecord:
+    """What was put into a new version of the folder (by another process, say): paths, new files, count."""
+
+    paths: tuple[str, ...]
+    new: tuple[str, ...]  # the files written (as opposed to kept), absolute
+    written: int
+
+
+class Tree:
+    """A new version of a published folder being filled in a temporary folder beside it: `write` and
+    `stream` new files, `produce` a path for a file something else writes, `keep` an unchanged file (a
+    hard link to the published one: nothing is copied or rewritten). `SiteUpdate` swaps it in."""
+
+    def __init__(self, out_dir: Path, tmp: Path | None = None) -> None:
+        self.out_dir = Path(os.path.abspath(out_dir))
+        self.written = 0  # files written (not kept) so far
+        self._paths: list[str] = []
+        self._new: list[Path] = []
+        self._tmp = tmp
+
+    def current(self, path: str) -> Path | None:
+        """The file as published now, or None."""
+        target = self.out_dir.joinpath(*check_relative_path(path).split("/"))
+        return target if target.is_file() and not target.is_symlink() else None
+
+    def _target(self, path: str) -> Path:
+        if self._tmp is None:
+            raise RuntimeError("the new version of the site is not open (use SiteUpdate as a context manager)")
+        self._paths.append(check_relative_path(path))
+        target = self._tmp.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, path: str, data: bytes) -> None:
+        target = self._target(path)
+        _write_file(target, data)
+        self._new.append(target)
+        self.written += 1
+
+    @contextlib.contextmanager
+    def stream(self, path: str) -> Iterator[BinaryIO]:
+        """A file to write piece by piece (a big download), never whole in memory."""
+        target = self._target(path)
+        with open(target, "xb") as handle:
+            yield handle
+        self._new.append(target)
+        self.written += 1
+
+    def produce(self, path: str) -> Path:
+        """Where to create a file that something else writes (e.g. a database copy), in the new version."""
+        target = self._target(path)
+        self._new.append(target)
+        self.written += 1
+        return target
+
+    def keep(self, path: str) -> None:
+        """The published file, unchanged, in the new version too."""
+        source = self.current(path)
+        if source is None:
+            raise FileNotFoundError(f"{path} is not in the published site")
+        target = self._target(path)
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links: copy it
+            shutil.copyfile(source, target)
+            self._new.append(target)
+
+    def record(self) -> TreeRecord:
+        return TreeRecord(tuple(self._paths), tuple(str(p) for p in self._new), self.written)
+
+    def adopt(self, record: TreeRecord) -> None:
+        """Count in what another `Tree` on the same temporary folder (another process) put there."""
+        self._paths.extend(record.paths)
+        self._new.extend(Path(p) for p in record.new)
+        self.written += record.written
+
+    @property
+    def folder(self) -> Path | None:
+        """The temporary folder being filled (for another process to fill it too), or None when closed."""
+        return self._tmp
+
+
+class SiteUpdate(Tree):
+    """A new version of a published folder, built beside it and swapped in as a whole.
+
+    Use as a context manager: fill it (see `Tree`), then `commit` to swap it in. Leaving the block
+    without `commit`, or by an exception, drops the new version and leaves the published one as it was.
+    Publishes to one folder are serialised.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        super().__init__(out_dir)
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> SiteUpdate:
+        parent = self.out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_publish_lock(parent))
+            _recover(self.out_dir)
+            _check_replaceable(self.out_dir)
+            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-", dir=parent))
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)  # gone already when the swap succeeded
+        finally:
+            self._stack.close()
+
+    def commit(self, manifest: bytes | None = None) -> None:
+        """Swap the new version in (with `manifest` stored beside the marker, if given)."""
+        if self._tmp is None:
+            raise RuntimeError("SiteUpdate is used outside its `with` block")
+        check_paths(self._paths)
+        _write_file(self._tmp / MARKER, MARKER_TEXT)
+        if manifest is not None:
+            _write_file(self._tmp / MANIFEST, manifest)
+        # mkdtemp makes the folder 0700 (its subfolders follow the umask); a web server must read the site.
+        os.chmod(self._tmp, 0o755)  # noqa: S103 - a published site is public by design
+        _make_durable(self._tmp, [*self._new, self._tmp / MARKER])
+        _swap(self._tmp, self.out_dir)
+        _fsync_dir(self.out_dir.parent)
+
+
+def read_manifest(out_dir: Path) -> bytes | None:
+    """The manifest stored with the published site by `SiteUpdate.commit`, or None."""
+    path = Path(out_dir) / MANIFEST
+    if not (Path(out_dir) / MARKER).is_file() or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
 def write_site(files: Mapping[str, bytes], out_dir: Path, *, copy_in: Mapping[str, Path] | None = None) -> None:
     """Publish `files` (site-relative "a/b.html" -> bytes) as the whole content of `out_dir`.
 
@@ -141,17 +281,11 @@ def write_site(files: Mapping[str, bytes], out_dir: Path, *, copy_in: Mapping[st
     """
     copy_in = dict(copy_in or {})
     check_paths([*files, *copy_in])
-    out_dir = Path(os.path.abspath(out_dir))
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(parent):
-        _recover(out_dir)
-        _check_replaceable(out_dir)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            _fill(tmp, files, copy_in)
-            _fsync_dir(tmp)
-            _swap(tmp, out_dir)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)  # gone already when the swap succeeded
-        _fsync_dir(parent)
+    with SiteUpdate(out_dir) as update:
+        for path in sorted([*files, *copy_in]):
+            if path in files:
+                update.write(path, files[path])
+            else:
+                with update.stream(path) as handle, open(copy_in[path], "rb") as source:
+                    shutil.copyfileobj(source, handle)
+        update.commit()

@@ -1,0 +1,369 @@
+"""The benchmark: how the tracker copes with years of history, on SQLite and PostgreSQL.
+
+For each backend, in a scratch database it creates and drops: load a synthetic history through the store
+(`generate.py`; three years, one with --quick), time a plain `executemany` of the same rows for scale,
+diff every consecutive pair of snapshots, then publish in a child process: a full build (time and peak
+memory), the same again with nothing new (time and files written), and after one new snapshot of
+OpenRouter's weekly board and of Arena Text (time and files rewritten). Then the parse time of the
+largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is printed with the
+target it is held to and PASS or MISS; the last line is one JSON object of all the figures.
+
+Peak memory is the peak resident set size (Linux VmHWM; `getrusage` ru_maxrss elsewhere) of the child
+process that publishes, plus that of the second process a full build writes its downloads in. (ru_maxrss
+alone would count the benchmark's own memory, which a spawned child inherits until it starts Python.)
+Times are wall-clock seconds on this machine: the ratios travel better between machines than the seconds.
+
+Usage: python benchmarks/run.py [--quick] [--backend sqlite|postgresql|both] [--days N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import derive
+import generate
+from world import YEAR, Plan
+
+from tracker.db import Base, make_engine
+from tracker.history import History
+from tracker.history_site import SiteReads
+from tracker.models import BOARDS
+from tracker.pipeline import schema
+from tracker.sources import detect_catalog_format, detect_ranking_format
+from tracker.store import Store
+
+PG_ADMIN_URL = os.environ.get("TRACKER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REPO = Path(__file__).resolve().parent.parent
+LOADED_TABLES = ("boards", "fetches", "models", "model_aliases", "snapshots", "entries", "catalog_prices")
+CAPTURES = (  # (name in the figures, path under the fixtures, board or None for the catalogue)
+    ("gradio_page_3_3mb", "arena/lmarena-text-gradio-pagesource-2025-03-28.html", "arena-text-raw"),
+    ("hf_rows_json_3_2mb", "arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json", "arena-text-raw"),
+    ("weekly_json_270kb", "openrouter/rankings-models-week-2026-08-02.json", "openrouter-weekly"),
+    ("catalogue_json_690kb", "openrouter/models-2026-08-22.json", None),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    check: Callable[[float], bool]
+    says: str
+
+
+def targets(backend: str) -> list[Target]:
+    p = backend + "_"
+    held = [
+        Target(p + "full_publish_seconds", lambda v: v < 10, "< 10 s"),
+        Target(p + "full_publish_peak_megabytes", lambda v: v < 500, "< 500 MB"),
+        Target(p + "nothing_new_publish_seconds", lambda v: v < 1, "< 1 s"),
+        Target(p + "nothing_new_files_written", lambda v: v == 0, "= 0 files"),
+        Target(p + "one_new_weekly_to_full_ratio", lambda v: v < 0.10, "< 10% of a full publish"),
+        Target(p + "one_new_arena_text_to_full_ratio", lambda v: v < 0.10, "< 10% of a full publish"),
+    ]
+    if backend == "sqlite":
+        held += [
+            Target(p + "load_seconds", lambda v: v < 60, "< 60 s"),
+            Target(p + "load_to_executemany_ratio", lambda v: v <= 2, "<= 2x a plain executemany"),
+        ]
+    return held
+
+
+CAPTURE_TARGETS = [
+    Target("parse_gradio_page_3_3mb_seconds", lambda v: v < 0.5, "< 0.5 s"),
+    Target("parse_weekly_json_270kb_seconds", lambda v: v < 0.05, "< 50 ms"),
+]
+
+
+# ---- scratch databases
+
+
+class Scratch:
+    """A database for one backend's run: an SQLite file, or a PostgreSQL database created and dropped."""
+
+    def __init__(self, backend: str, folder: Path, name: str) -> None:
+        self.backend, self.name = backend, f"tracker_bench_{os.getpid()}_{name}"
+        if backend == "sqlite":
+            self.url = f"sqlite:///{folder / (name + '.sqlite')}"
+            return
+        self.admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.name
+
+    def drop(self) -> None:
+        if self.backend == "postgresql":
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.dispose()
+
+
+# ---- the figures
+
+
+def load(url: str, plan: Plan) -> dict[str, float]:
+    """Write the synthetic history through the store; seconds inside the store and in all."""
+    engine = make_engine(url)
+    try:
+        schema.ensure(engine)
+        started = time.perf_counter()
+        stats = generate.generate(Store(engine), plan)
+        total = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    figures: dict[str, float] = {f"history_{k}_count": v for k, v in stats.as_dict().items()}
+    figures.update(load_seconds=stats.store_total, generate_total_seconds=total)
+    return figures
+
+
+def executemany_baseline(url: str, scratch_url: str) -> float:
+    """Seconds to insert the same rows (read back from the loaded database) with the driver's plain
+    `executemany`, one transaction, into an empty copy of the same tables (made by the same migrations)."""
+    source, target = make_engine(url), make_engine(scratch_url)
+    try:
+        schema.ensure(target)
+        rows: dict[str, tuple[str, Sequence[Any]]] = {}
+        with source.connect() as conn:
+            raw = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for table in Base.metadata.sorted_tables:
+                if table.name not in LOADED_TABLES:
+                    continue
+                names = [c.name for c in table.columns]
+                quoted = ", ".join(f'"{n}"' for n in names)
+                raw.execute(f'SELECT {quoted} FROM "{table.name}" ORDER BY 1')
+                mark = "?" if target.dialect.paramstyle == "qmark" else "%s"
+                sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(names))})'
+                rows[table.name] = (sql, raw.fetchall())
+            raw.close()
+        with target.connect() as conn:
+            raw_conn = conn.connection.dbapi_connection
+            assert raw_conn is not None
+            cursor = raw_conn.cursor()
+            started = time.perf_counter()
+            if target.dialect.name == "sqlite":
+                cursor.execute("BEGIN")
+            for sql, values in rows.values():
+                cursor.executemany(sql, values)
+            raw_conn.commit()
+            return time.perf_counter() - started
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def diff_every_pair(url: str) -> dict[str, float]:
+    """Read every board's history, diff every consecutive comparable pair (timed alone), then store the
+    events and weekly posts a running tracker would have stored (so the site has them)."""
+    engine = make_engine(url)
+    try:
+        history = History(engine)
+        started = time.perf_counter()
+        histories = {b: history.board_history(b) for b in BOARDS}
+        read = time.perf_counter() - started
+        pairs = [p for b, h in histories.items() for p in derive.comparable_pairs(BOARDS[b], h)]
+        _, seconds = derive.diff_pairs(pairs)
+        del histories
+        started = time.perf_counter()
+        stored = derive.derive_events_and_posts(engine)
+        return {
+            "diff_pairs_count": len(pairs),
+            "diff_every_pair_seconds": seconds,
+            "history_read_for_diff_seconds": read,
+            "events_and_posts_store_seconds": time.perf_counter() - started,
+            "events_stored_count": stored["events_stored"],
+            "posts_stored_count": stored["posts_stored"],
+        }
+    finally:
+        engine.dispose()
+
+
+def publish_sequence(url: str, out: Path) -> dict[str, float]:
+    """In this process (the child): full publish, publish again, one new weekly window, one new Arena
+    Text snapshot. The figures, with this process's peak memory."""
+    from tracker.pipeline.publish import publish_site
+    from tracker.pipeline.publish_tables import peak_kb
+
+    engine = make_engine(url)
+    try:
+        history, store = History(engine), Store(engine)
+        figures: dict[str, float] = {}
+
+        def publish(label: str) -> None:
+            started = time.perf_counter()
+            result = publish_site(engine, history, out, base_url="https://example.invalid/tracker/")
+            figures[f"{label}_publish_seconds"] = time.perf_counter() - started
+            figures[f"{label}_files_written"] = result.written
+            figures[f"{label}_site_files_count"] = result.files
+            figures[f"{label}_model_pages_rendered"] = result.models_rendered
+            figures[f"{label}_worker_peak_kb"] = result.worker_peak_kb
+
+        publish("full")
+        figures["full_self_peak_kb"] = peak_kb()
+        publish("nothing_new")
+        generate.add_snapshot(store, history, "openrouter-weekly")
+        publish("one_new_weekly")
+        generate.add_snapshot(store, history, "arena-text")
+        publish("one_new_arena_text")
+        figures["site_megabytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+        figures["reads_use_indexes"] = float(reads_use_indexes(engine))
+        return figures
+    finally:
+        engine.dispose()
+
+
+def reads_use_indexes(engine: Any) -> bool:
+    """The publish's lookups of entries (by snapshot, by model) use an index; the plans are printed,
+    with the one of the per-model signatures (a whole-table aggregate: a scan of an index or the table)."""
+    reads = SiteReads(engine)
+    lookups = [
+        reads.explain("SELECT * FROM entries WHERE snapshot_id IN (1, 2, 3)"),
+        reads.explain("SELECT * FROM entries WHERE model_id IN (1, 2, 3)"),
+    ]
+    aggregate = reads.explain("SELECT model_id, count(*), min(snapshot_id) FROM entries GROUP BY model_id")
+    for lines in (*lookups, aggregate):
+        print("    plan:", " / ".join(line.strip() for line in lines))
+    return all(any("index" in line.lower() for line in lines) for lines in lookups)
+
+
+def publish_in_child(url: str, out: Path) -> dict[str, float]:
+    """Run `publish_sequence` in a fresh process, so its peak memory is the publish's alone."""
+    child = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--publish-child", url, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in child.stdout.splitlines()[:-1]:
+        print(line)
+    if child.returncode != 0:
+        raise RuntimeError(f"the publishing child failed:\n{child.stderr[-4000:]}")
+    figures: dict[str, float] = json.loads(child.stdout.splitlines()[-1])
+    return figures
+
+
+def parse_captures(folder: Path) -> dict[str, float]:
+    """Median of five parses of each of the largest real captures (bytes already in memory)."""
+    figures: dict[str, float] = {}
+    for name, relative, board in CAPTURES:
+        path = folder / relative
+        if not path.exists():
+            print(f"  (real capture missing: {path}; set TRACKER_REAL_FIXTURES)")
+            continue
+        body = path.read_bytes()
+        run = _catalogue_parse(body, path.name) if board is None else _ranking_parse(body, path.name, board)
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        figures[f"parse_{name}_seconds"] = statistics.median(times)
+    return figures
+
+
+def _catalogue_parse(body: bytes, name: str) -> Callable[[], object]:
+    fmt = detect_catalog_format(body, name)
+    return lambda: fmt.parse(body, as_of=date(2026, 8, 22))
+
+
+def _ranking_parse(body: bytes, name: str, board: str) -> Callable[[], object]:
+    fmt = detect_ranking_format(body, name, board)
+    return lambda: fmt.parse(body, board=board, as_of=date(2026, 8, 2))
+
+
+def bench_backend(backend: str, plan: Plan, folder: Path) -> dict[str, float]:
+    print(f"== {backend}: {plan.days} days of history")
+    scratch, baseline = Scratch(backend, folder, "history"), Scratch(backend, folder, "executemany")
+    try:
+        figures = load(scratch.url, plan)
+        inside, total = figures["load_seconds"], figures["generate_total_seconds"]
+        print(f"  loaded in {inside:.1f} s inside the store ({total:.1f} s in all)")
+        figures["executemany_seconds"] = executemany_baseline(scratch.url, baseline.url)
+        figures["load_to_executemany_ratio"] = figures["load_seconds"] / figures["executemany_seconds"]
+        figures.update(diff_every_pair(scratch.url))
+        print(f"  diffed {figures['diff_pairs_count']:.0f} pairs in {figures['diff_every_pair_seconds']:.2f} s")
+        published = publish_in_child(scratch.url, folder / f"site-{backend}")
+        figures.update(published)
+        full = figures["full_publish_seconds"]
+        figures["full_publish_peak_megabytes"] = (
+            published["full_self_peak_kb"] + published["full_worker_peak_kb"]
+        ) / 1024
+        figures["nothing_new_to_full_ratio"] = figures["nothing_new_publish_seconds"] / full
+        figures["one_new_weekly_to_full_ratio"] = figures["one_new_weekly_publish_seconds"] / full
+        figures["one_new_arena_text_to_full_ratio"] = figures["one_new_arena_text_publish_seconds"] / full
+        return {f"{backend}_{k}": v for k, v in figures.items()}
+    finally:
+        scratch.drop()
+        baseline.drop()
+
+
+def report(figures: dict[str, float], held: Sequence[Target]) -> dict[str, str]:
+    verdicts = {}
+    width = max(len(k) for k in figures)
+    for key in sorted(figures):
+        value = figures[key]
+        shown = f"{value:.4f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
+        target = next((t for t in held if t.key == key), None)
+        verdict = ""
+        if target is not None:
+            verdicts[key] = "PASS" if target.check(value) else "MISS"
+            verdict = f"  target {target.says}: {verdicts[key]}"
+        print(f"  {key:<{width}}  {shown:>12}{verdict}")
+    return verdicts
+
+
+def run(backends: Sequence[str], plan: Plan, folder: Path, fixtures: Path) -> dict[str, Any]:
+    figures: dict[str, float] = {}
+    for backend in backends:
+        figures.update(bench_backend(backend, plan, folder))
+    figures.update(parse_captures(fixtures))
+    held = [t for b in backends for t in targets(b)] + CAPTURE_TARGETS
+    print("== figures (seconds, megabytes, counts, ratios) and targets")
+    verdicts = report(figures, held)
+    return {"history_days": plan.days, **figures, "targets": verdicts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--publish-child"]:
+        figures = publish_sequence(args[1], Path(args[2]))
+        print(json.dumps(figures, sort_keys=True))
+        return 0
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one year of history instead of three")
+    parser.add_argument("--days", type=int, help="any number of days of history")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--keep", type=Path, help="keep the databases and sites in this folder")
+    options = parser.parse_args(args)
+    plan = Plan(days=options.days or (YEAR if options.quick else 3 * YEAR))
+    backends = ("sqlite", "postgresql") if options.backend == "both" else (options.backend,)
+    fixtures = Path(os.environ.get("TRACKER_REAL_FIXTURES", REPO.parent / "shared" / "fixtures"))
+    folder = options.keep or Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run(backends, plan, folder, fixtures)
+    finally:
+        if options.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""The benchmark's smoke test: the generator writes a tiny history through the store and the benchmark's
+steps run on it, giving every figure the JSON line promises. No timing is asserted (the benchmark is
+where speed is checked, on a full history)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from conftest import real_fixture, real_fixtures_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import generate
+import run
+from world import Plan
+
+from tracker.db import make_engine
+from tracker.history import History
+from tracker.pipeline import schema
+from tracker.store import Store
+
+TINY = Plan(days=21, scale=0.05)  # three weeks, a few dozen models
+PER_BACKEND = [
+    "load_seconds",
+    "generate_total_seconds",
+    "executemany_seconds",
+    "load_to_executemany_ratio",
+    "diff_every_pair_seconds",
+    "diff_pairs_count",
+    "full_publish_seconds",
+    "full_publish_peak_megabytes",
+    "full_files_written",
+    "nothing_new_publish_seconds",
+    "nothing_new_files_written",
+    "nothing_new_to_full_ratio",
+    "one_new_weekly_publish_seconds",
+    "one_new_weekly_files_written",
+    "one_new_weekly_to_full_ratio",
+    "one_new_arena_text_publish_seconds",
+    "one_new_arena_text_files_written",
+    "one_new_arena_text_to_full_ratio",
+    "history_entries_count",
+    "history_models_with_pages_count",
+    "reads_use_indexes",
+]
+CAPTURES = [
+    "parse_gradio_page_3_3mb_seconds",
+    "parse_hf_rows_json_3_2mb_seconds",
+    "parse_weekly_json_270kb_seconds",
+    "parse_catalogue_json_690kb_seconds",
+]
+
+
+def test_the_generator_writes_a_history_through_the_store(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'tiny.sqlite'}")
+    try:
+        schema.ensure(engine)
+        stats = generate.generate(Store(engine), TINY)
+        counts = History(engine).counts()
+        assert counts["snapshots"] == stats.snapshots > 0
+        assert counts["entries"] == stats.entries
+        assert counts["fetches"] == stats.fetches == 21 * 24 * 4  # an attempt per hour per source
+        assert stats.price_changes > 0
+        again = make_engine(f"sqlite:///{tmp_path / 'again.sqlite'}")
+        schema.ensure(again)
+        assert generate.generate(Store(again), TINY).as_dict() == stats.as_dict()  # seeded: the same history
+        again.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
+    real_fixture(run.CAPTURES[0][1])  # the real captures must be there (in CI a missing one fails)
+    result = run.run(["sqlite"], TINY, tmp_path, real_fixtures_dir())
+    line = capsys.readouterr().out.splitlines()[-2]  # the last printed figure; the JSON is main's to print
+    assert "parse_" in line or "sqlite_" in line
+    assert {f"sqlite_{k}" for k in PER_BACKEND} <= set(result)
+    assert set(CAPTURES) <= set(result)
+    assert result["sqlite_nothing_new_files_written"] == 0
+    assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
+    assert set(result["targets"].values()) <= {"PASS", "MISS"}
+    assert "sqlite_full_publish_seconds" in result["targets"]
+    json.dumps(result)  # one JSON object
+
+
+def test_main_ends_with_one_json_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(run, "run", lambda backends, plan, folder, fixtures: {"history_days": plan.days, "x": 1.0})
+    assert run.main(["--days", "3", "--backend", "sqlite", "--keep", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"history_days": 3, "x": 1.0}

@@ -1,0 +1,254 @@
+"""Incremental publishing: a publish that reuses what did not change gives exactly the site a full build
+gives, writes nothing when nothing is new, and rewrites only what a new snapshot touches. On SQLite and
+PostgreSQL, from a small synthetic history written through the store (benchmarks/generate.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tracker.history import History
+from tracker.models import BOARDS, SOURCES, CatalogModel, FetchRecord, ParsedCatalog, ParsedSnapshot
+from tracker.pipeline import publish as publishing
+from tracker.pipeline.portfolio import refresh_matches, site_portfolio
+from tracker.pipeline.publish import publish_site
+from tracker.site import build_context, render_site
+from tracker.site.manifest import Manifest
+from tracker.site.writer import MANIFEST, MARKER, read_manifest
+from tracker.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import derive
+import generate
+from world import Plan
+
+PLAN = Plan(days=24, scale=0.05)  # a few weeks, a few dozen models: every kind of page and download
+BASE_URL = "https://example.invalid/tracker/"
+
+
+@pytest.fixture
+def history_db(engine):
+    store = Store(engine)
+    generate.generate(store, PLAN)
+    derive.derive_events_and_posts(engine)
+    refresh_matches(History(engine), store)
+    return engine
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def publish(engine, out: Path, **options):
+    return publish_site(engine, History(engine), out, base_url=BASE_URL, **options)
+
+
+def assert_same_as_a_full_build(engine, out: Path, tmp_path: Path) -> None:
+    full = tmp_path / f"full-{len(list(tmp_path.iterdir()))}"
+    publish(engine, full, full=True)
+    published, expected = tree(out), tree(full)
+    assert sorted(published) == sorted(expected)
+    assert [p for p in expected if published[p] != expected[p]] == []
+
+
+def classic_site(engine) -> dict[str, bytes]:
+    """The site as `render_site(build_context(...))` makes it from whole boards, in memory."""
+    history = History(engine)
+    clock = history.data_clock()
+    context = build_context(
+        snapshots={b: history.board_history(b) for b in BOARDS},
+        events=[(stored.event, stored.to_as_of) for stored in history.events()],
+        posts=history.posts(),
+        prices=history.price_history(),
+        models=history.model_infos(),
+        status=history.source_status(SOURCES, clock) if clock else (),
+        base_url=BASE_URL,
+        database_download=True,
+        portfolio=site_portfolio(history),
+    )
+    return render_site(context)
+
+
+def test_a_site_built_in_parts_is_the_site_render_site_makes(history_db, tmp_path):
+    out = tmp_path / "site"
+    result = publish(history_db, out)
+    classic = classic_site(history_db)
+    published = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sorted(set(published) - set(classic)) == [MANIFEST, MARKER, "data/history.sqlite"]
+    assert sorted(classic) == sorted(set(published) - {MANIFEST, MARKER, "data/history.sqlite"})
+    assert [p for p in classic if classic[p] != published[p]] == []
+    assert result.files == len(published) - 2  # the marker and the manifest are not site files
+    assert result.models_rendered == len([p for p in classic if p.startswith("models/")]) - 1  # less the index
+
+
+def test_publishing_again_with_nothing_new_writes_no_file(history_db, tmp_path):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    before, numbers = tree(out), inodes(out)
+    again = publish(history_db, out)
+    assert again.written == 0
+    assert tree(out) == before
+    assert inodes(out) == numbers  # not even rewritten with the same bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("board", ["openrouter-weekly", "arena-text"])
+def test_one_new_snapshot_rewrites_only_what_it_touches(history_db, tmp_path, board):
+    out = tmp_path / "site"
+    first = publish(history_db, out)
+    numbers = inodes(out)
+    history = History(history_db)
+    listed = {e.model_id for e in history.latest_snapshot(board).entries}
+    generate.add_snapshot(Store(history_db), history, board)
+    listed |= {e.model_id for e in history.latest_snapshot(board).entries}
+    result = publish(history_db, out)
+    assert 0 < result.written < first.written
+    assert len(listed) <= result.models_rendered < first.models_rendered
+    after = inodes(out)
+    changed = {p for p in after if numbers.get(p) != after[p]}
+    other = next(b for b in ("arena-webdev", "openrouter-weekly") if b != board)
+    assert f"boards/{board}.html" in changed
+    assert "index.html" in changed
+    assert f"data/{board}-history.csv" in changed
+    assert "data/history.sqlite" in changed
+    assert f"boards/{other}.html" not in changed
+    assert f"data/{other}-history.json" not in changed
+    assert "style.css" not in changed
+    source = "openrouter" if board == "openrouter-weekly" else "arena"
+    untouched = [m for m in History(history_db).model_infos() if m.source != source]
+    assert untouched
+    paths = {p for p in after if p.startswith("models/") and p != "models/index.html"}
+    assert len(paths & changed) <= len(paths) - len(untouched)  # no page of the other source's models changed
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_renames_prices_posts_and_staleness_are_picked_up(history_db, tmp_path):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    store, history = Store(history_db), History(history_db)
+    # A renamed model: every download row of it changes, and the pages that name it.
+    generate.add_snapshot(store, history, "arena-webdev", rename=True)
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+    # A price change in the catalogue (stored as a new price row).
+    catalogue = history.catalogue()
+    assert catalogue is not None
+    day = catalogue.as_of + timedelta(days=1)
+    changed = catalogue.models[0]
+    models = tuple(
+        CatalogModel(m.slug, m.catalog_id, m.name, m.prompt_price_per_m, m.completion_price_per_m, m.context_length)
+        for m in catalogue.models[1:]
+    )
+    price = (changed.prompt_price_per_m or Decimal(1)) * 2
+    models += (CatalogModel(changed.slug, changed.catalog_id, changed.name, price, price, changed.context_length),)
+    assert store.save_catalog(ParsedCatalog(day, models, "openrouter-models-api"), fetch_id=None).price_changes >= 1
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+    # Weeks of new data: a new weekly post, then a source that stops answering and turns stale.
+    for _ in range(4):
+        generate.add_snapshot(store, history, "openrouter-weekly")
+        generate.add_snapshot(store, history, "arena-text")
+    derive.derive_events_and_posts(history_db)
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+    last = history.data_clock()
+    assert last is not None
+    for days in (2, 12):
+        when = last + timedelta(days=days)
+        store.record_fetch(FetchRecord("arena-webdev", "collect", when, "transient", board="arena-webdev", error="503"))
+    result = publish(history_db, out)
+    assert result.written > 0
+    assert "Stale since" in (out / "boards" / "arena-webdev.html").read_text(encoding="utf-8")
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_an_old_snapshot_arriving_late_is_placed_in_every_page_it_belongs_to(history_db, tmp_path):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    store, history = Store(history_db), History(history_db)
+    oldest = history.snapshot_refs("arena-text")[0]
+    snapshot = history.load_snapshot(oldest.id)
+    # A backfill: a board as it stood a day before anything stored, and a later revision of one date.
+    entries = tuple(replace(e, model_id=e.key, source_key=None, score=(e.score or 0) - 1) for e in snapshot.entries)
+    store.save_snapshot(
+        ParsedSnapshot("arena-text", snapshot.as_of - timedelta(days=1), entries, "hf-rows"),
+        observed_at=snapshot.observed_at,
+        fetch_id=None,
+    )
+    store.save_snapshot(
+        ParsedSnapshot("arena-text", snapshot.as_of, entries[1:], "hf-rows"),
+        observed_at=snapshot.observed_at + timedelta(hours=1),
+        fetch_id=None,
+    )
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_other_settings_or_a_lost_manifest_mean_a_full_build(history_db, tmp_path):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    other = publish_site(history_db, History(history_db), out, base_url="https://elsewhere.invalid/")
+    assert other.written == other.files  # nothing reused: the feeds' links change with the base URL
+    (out / MANIFEST).unlink()
+    assert read_manifest(out) is None
+    rebuilt = publish(history_db, out)
+    assert rebuilt.written == rebuilt.files
+    manifest = Manifest.from_bytes(read_manifest(out))
+    assert manifest is not None
+    assert manifest.intact(out)
+    (out / "index.html").write_text("tampered, and shorter")
+    assert not manifest.intact(out)
+    repaired = publish(history_db, out)
+    assert repaired.written >= 1
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_downloads_written_in_a_second_process_are_the_same(history_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(publishing, "BACKGROUND_BLOCKS", -1)  # always the second process
+    out = tmp_path / "site"
+    publish(history_db, out)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_a_failure_half_way_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    before = tree(out)
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template error while rendering a model page")
+
+    monkeypatch.setattr(publishing, "model_pages", broken)
+    with pytest.raises(RuntimeError, match="template error"):
+        publish(history_db, out)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_kept_files_are_links_to_the_published_ones_not_copies(history_db, tmp_path):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+    publish(history_db, out)
+    assert out.stat().st_mode & 0o755 == 0o755
+    assert all(p.stat().st_mode & 0o444 == 0o444 for p in out.rglob("*") if p.is_file())
+    # One version of the site is on disk: no file has another link left over from the old version.
+    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())

@@ -1,0 +1,404 @@
+"""The big downloads of a publish, written block by block and streamed to disk.
+
+A board's history download is one block per snapshot, the events download one block per (date, board);
+`tracker.site.tables` makes the bytes. Each block's place in the published file is in the manifest, so
+the next publish copies the blocks that did not change straight from the published file and renders
+only the new ones (a new snapshot; the snapshots listing a renamed model). A file none of whose blocks
+or framing changed is kept as it is.
+
+The work is a `DownloadsJob`: plain data, so that a full publish can run it in a second process (the
+downloads are about half of a full build's work) while the first renders the pages. Entries are read a
+chunk of snapshots at a time, so memory stays bounded whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Engine
+
+from tracker.db import make_engine
+from tracker.dbcopy import export_sqlite
+from tracker.history_site import EntryRows, SiteReads
+from tracker.models import BOARDS, Snapshot
+from tracker.site import tables
+from tracker.site.build import source_order
+from tracker.site.context import DatedEvent
+from tracker.site.downloads import (
+    EVENT_COLUMNS,
+    EVENTS_DOCUMENT,
+    HISTORY_COLUMNS,
+    board_document,
+    entry_rows,
+    events_csv_block,
+    events_json_block,
+    history_blocks_of,
+)
+from tracker.site.manifest import Block, Manifest
+from tracker.site.writer import Tree, TreeRecord
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How blocks sit in a file: head, before the first block, between blocks, after the last, or when none."""
+
+    head: bytes
+    lead: bytes = b""
+    separator: bytes = b""
+    tail: bytes = b""
+    empty: bytes = b""
+
+    @classmethod
+    def csv(cls, columns: Sequence[str]) -> Framing:
+        return cls(tables.csv_header(columns))
+
+    @classmethod
+    def json(cls, document: dict[str, object]) -> Framing:
+        head, tail, empty = tables.json_parts(document)
+        return cls(head, b"\n  ", tables.JSON_SEPARATOR, tail, empty)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One download file: its path and framing; its blocks come from the shared `render`, at `part`."""
+
+    path: str
+    framing: Framing
+    part: int  # which of the rendered parts of a block is this file's
+
+
+def write_tables(
+    update: Tree,
+    files: Sequence[Table],
+    keys: Sequence[str],
+    render: Callable[[str], Sequence[bytes]],
+    *,
+    old: Manifest | None,
+    manifest: Manifest,
+    stale: Collection[str] = (),
+    prepare: Callable[[list[str]], None] | None = None,
+) -> None:
+    """Write (or keep) downloads made of the same blocks `keys`, in order, in one pass: `render(key)`
+    gives a block's bytes for every file (a CSV and a JSON row block, say). A block is copied from the
+    published file when it is there and not `stale`; `prepare` gets the keys to render, first."""
+    writing: list[tuple[Table, dict[str, Block], Path | None, str]] = []
+    for table in files:
+        previous = {b.key: b for b in old.blocks.get(table.path, [])} if old is not None else {}
+        source = update.current(table.path) if previous else None
+        if source is not None and old is not None and source.stat().st_size != old.files.get(table.path, ("", -1))[1]:
+            source, previous = None, {}  # not the file the manifest describes: make it afresh
+        framing = table.framing
+        fingerprint = hashlib.sha256(framing.head + framing.tail + "\n".join(keys).encode()).hexdigest()
+        if (
+            old is not None
+            and source is not None
+            and not any(k in stale for k in keys)
+            and [b.key for b in old.blocks[table.path]] == list(keys)
+            and old.files.get(table.path, ("",))[0] == fingerprint
+        ):
+            update.keep(table.path)
+            manifest.files[table.path] = old.files[table.path]
+            manifest.blocks[table.path] = old.blocks[table.path]
+            continue
+        writing.append((table, previous if source is not None else {}, source, fingerprint))
+    if not writing:
+        return
+    missing = [k for k in keys if any(k not in previous or k in stale for _, previous, _, _ in writing)]
+    if prepare is not None and missing:
+        prepare(missing)
+    with contextlib.ExitStack() as stack:
+        outs = [
+            _Output(stack.enter_context(update.stream(table.path)), stack.enter_context(_open(source)))
+            for table, _, source, _ in writing
+        ]
+        positions = [0] * len(writing)
+        blocks: list[list[Block]] = [[] for _ in writing]
+        for i, (table, _, _, _) in enumerate(writing):
+            outs[i].write(table.framing.head)
+            positions[i] = len(table.framing.head)
+        for n, key in enumerate(keys):
+            rendered: Sequence[bytes] | None = None
+            for i, (table, previous, _, _) in enumerate(writing):
+                glue = table.framing.lead if n == 0 else table.framing.separator
+                out = outs[i]
+                if key in previous and key not in stale and out.source is not None:
+                    there = previous[key]
+                    if n and out.copied_to is not None and out.copied_to + len(glue) == there.start:
+                        out.copy(out.copied_to, there.end)  # the separator before it is the same bytes
+                    else:
+                        out.write(glue)
+                        out.copy(there.start, there.end)
+                    size = there.end - there.start
+                else:
+                    rendered = rendered if rendered is not None else render(key)
+                    out.write(glue + rendered[table.part])
+                    size = len(rendered[table.part])
+                start = positions[i] + len(glue)
+                blocks[i].append(Block(key, start, start + size))
+                positions[i] = start + size
+        for i, (table, _, _, fingerprint) in enumerate(writing):
+            closing = table.framing.tail if keys else table.framing.empty
+            outs[i].write(closing)
+            outs[i].flush()
+            manifest.files[table.path] = (fingerprint, positions[i] + len(closing))
+            manifest.blocks[table.path] = blocks[i]
+
+
+class _Output:
+    """A download being written: new bytes, and runs of bytes copied from the published file, merged when
+    they follow each other there and copied by the kernel where it can (no trip through this process)."""
+
+    def __init__(self, out: BinaryIO, source: BinaryIO | None) -> None:
+        self.out, self.source = out, source
+        self.copied_to: int | None = None  # where the last copied run ends in the published file
+        self._run: tuple[int, int] | None = None
+
+    def write(self, data: bytes) -> None:
+        self.flush()
+        self.out.write(data)
+        self.copied_to = None
+
+    def copy(self, start: int, end: int) -> None:
+        if self._run is not None and self._run[1] == start:
+            self._run = (self._run[0], end)
+        else:
+            self.flush()
+            self._run = (start, end)
+        self.copied_to = end
+
+    def flush(self) -> None:
+        if self._run is None:
+            return
+        (start, end), self._run = self._run, None
+        assert self.source is not None
+        self.out.flush()
+        try:
+            while start < end:
+                done = os.copy_file_range(self.source.fileno(), self.out.fileno(), end - start, start)
+                if done <= 0:
+                    raise OSError("copy_file_range copied nothing")
+                start += done
+        except (AttributeError, OSError):  # no copy_file_range here (or not between these files)
+            self.source.seek(start)
+            while start < end:
+                chunk = self.source.read(min(end - start, 1 << 20))
+                self.out.write(chunk)
+                start += len(chunk)
+
+
+@contextlib.contextmanager
+def _open(path: Path | None) -> Iterator[BinaryIO | None]:
+    if path is None:
+        yield None
+        return
+    with open(path, "rb") as handle:
+        yield handle
+
+
+# ---- the job: every download of a publish
+
+
+@dataclass(frozen=True)
+class BoardTables:
+    """One board's history downloads: the snapshots (without entries, oldest first) and the framing."""
+
+    board: str
+    attribution: str
+    csv_path: str
+    json_path: str
+    snapshots: tuple[Snapshot, ...]
+
+
+@dataclass(frozen=True)
+class DownloadsJob:
+    database_url: str
+    out_dir: str
+    folder: str  # the new version of the site being filled
+    old: bytes | None  # the last publish's manifest
+    boards: tuple[BoardTables, ...]
+    stale: frozenset[str]  # snapshots listing a model renamed since the last publish: rendered again
+    events: bool = True  # the events downloads too
+    database_copy: tuple[str, str | None] | None = None  # then the SQLite copy: (where, from which previous one)
+
+    def to_render(self) -> int:
+        """How many blocks the job must render (the rest it copies): decides where it runs."""
+        old = Manifest.from_bytes(self.old)
+        if old is None:
+            return sum(len(b.snapshots) for b in self.boards) + 1000
+        count = 0
+        for b in self.boards:
+            published = {k.key for k in old.blocks.get(b.csv_path, [])}
+            count += sum(1 for s in b.snapshots if str(s.id) in self.stale or str(s.id) not in published)
+        return count
+
+
+@dataclass(frozen=True)
+class DownloadsDone:
+    files: dict[str, tuple[str, int]]
+    blocks: dict[str, list[Block]]
+    record: TreeRecord
+    peak_kb: int  # the process's peak resident memory, when it ran in a process of its own (else 0)
+
+
+SNAPSHOT_CHUNK = 100  # snapshots whose entries are read (and held) at once
+
+
+def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsDone:
+    """Write every download into the new version of the site; in this process (`engine`) or on its own."""
+    own = engine is None
+    engine = engine or make_engine(job.database_url)
+    try:
+        reads = SiteReads(engine)
+        tree = Tree(Path(job.out_dir), Path(job.folder))
+        old = Manifest.from_bytes(job.old)
+        manifest = Manifest("", "")
+        models = reads.model_names()
+        for board_tables in job.boards:
+            _board_downloads(tree, reads, models, board_tables, old, manifest, job.stale)
+        if job.events:
+            _event_downloads(tree, reads, old, manifest)
+        if job.database_copy is not None:
+            target, previous = job.database_copy
+            export_sqlite(engine, Path(target), previous=None if previous is None else Path(previous))
+        return DownloadsDone(manifest.files, manifest.blocks, tree.record(), peak_kb() if own else 0)
+    finally:
+        if own:
+            engine.dispose()
+
+
+def _board_downloads(
+    tree: Tree,
+    reads: SiteReads,
+    models: dict[int, tuple[str, str]],
+    job: BoardTables,
+    old: Manifest | None,
+    manifest: Manifest,
+    stale: Collection[str],
+) -> None:
+    board = BOARDS[job.board]
+    by_key = {str(s.id): s for s in job.snapshots}
+    pending: list[int] = []  # the snapshots to render, newest first (taken from the end)
+    held = [EntryRows(models)]  # the entries of the chunk of snapshots being rendered
+
+    def prepare(missing: list[str]) -> None:
+        pending.extend(reversed([by_key[k].id for k in missing]))
+
+    def render(key: str) -> tuple[bytes, bytes]:
+        snap = by_key[key]
+        if snap.id not in held[0].by_snapshot:
+            chunk = {snap.id, *(pending.pop() for _ in range(min(SNAPSHOT_CHUNK, len(pending))))}
+            held[0] = reads.entries(snapshot_ids=chunk)
+        return history_blocks_of(entry_rows(board, snap.id, snap.as_of, held[0].fields(snap.id)))
+
+    files = [
+        Table(job.csv_path, Framing.csv(HISTORY_COLUMNS), 0),
+        Table(job.json_path, Framing.json(board_document(board, job.attribution)), 1),
+    ]
+    write_tables(tree, files, list(by_key), render, old=old, manifest=manifest, stale=stale, prepare=prepare)
+
+
+def _event_downloads(tree: Tree, reads: SiteReads, old: Manifest | None, manifest: Manifest) -> None:
+    groups = sorted(reads.event_groups(), key=lambda g: (g.as_of, source_order(g.board)))
+    by_key = {"|".join([g.as_of.isoformat(), g.board, *(str(n) for n in g.signature)]): g for g in groups}
+    loaded: dict[tuple[date, str], list[DatedEvent]] = defaultdict(list)
+
+    def prepare(missing: list[str]) -> None:
+        wanted = {(by_key[k].as_of, by_key[k].board) for k in missing}
+        for day, event in reads.events(wanted):
+            loaded[(day, event.board)].append(DatedEvent(day, event))
+
+    def render(key: str) -> tuple[bytes, bytes]:
+        events = loaded.pop((by_key[key].as_of, by_key[key].board), [])
+        return events_csv_block(events), events_json_block(events)
+
+    files = [
+        Table("data/events.csv", Framing.csv(EVENT_COLUMNS), 0),
+        Table("data/events.json", Framing.json(EVENTS_DOCUMENT), 1),
+    ]
+    write_tables(tree, files, list(by_key), render, old=old, manifest=manifest, prepare=prepare)
+
+
+def peak_kb() -> int:
+    """This process's peak resident memory in KiB: VmHWM where Linux has it, since `ru_maxrss` also
+    counts the parent's memory a spawned process had before it started this program; else ru_maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+# ---- running the job in a process of its own
+
+
+class Background:
+    """The job running in a second Python process (`python -m tracker.pipeline.publish_tables`): the job
+    goes in on stdin and the result comes back on stdout, both pickled; nothing else is shared."""
+
+    def __init__(self, job: DownloadsJob) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
+        }
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        payload = pickle.dumps(job)
+        # The job may be bigger than a pipe's buffer: write it from a thread while this one goes on.
+        self._feeder = threading.Thread(target=self._feed, args=(payload,), daemon=True)
+        self._feeder.start()
+
+    def _feed(self, payload: bytes) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            stdin.write(payload)
+        stdin.close()
+
+    def result(self) -> DownloadsDone:
+        assert self._process.stdout is not None
+        answer = self._process.stdout.read()
+        self._process.stdout.close()
+        self._feeder.join()
+        if self._process.wait() != 0:
+            raise RuntimeError(f"writing the downloads failed in the second process (exit {self._process.returncode})")
+        done = pickle.loads(answer)  # noqa: S301 - the answer of the process this one started
+        if not isinstance(done, DownloadsDone):
+            raise RuntimeError("the downloads process gave no result")
+        return done
+
+
+def main() -> None:
+    """The second process: read the job, run it, write the result."""
+    gc.disable()  # a short-lived process that makes millions of objects and keeps few: see publish.py
+    # Run as `-m`, this file is __main__; the result must name the classes of the importable module.
+    from tracker.pipeline import publish_tables
+
+    job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by the publishing process
+    sys.stdout.buffer.write(pickle.dumps(publish_tables.run_downloads(job)))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()
