@@ -26,9 +26,11 @@ from tracker.models import (
     ParsedSnapshot,
     Post,
 )
-from tracker.store_rows import compress, decompress, entry_row, fetch_row, insert_rows, snapshot_hash
+from tracker.store_identity import Aliases, models_by_alias
+from tracker.store_rows import compress, decompress, entry_row, fetch_row, insert_rows
+from tracker.validate import content_hash
 
-__all__ = [  # compress, decompress and snapshot_hash live in store_rows; importable from here as before
+__all__ = [  # compress and decompress live in store_rows; importable from here as before
     "CatalogResult",
     "MatchRecord",
     "RawCapture",
@@ -36,7 +38,6 @@ __all__ = [  # compress, decompress and snapshot_hash live in store_rows; import
     "Store",
     "compress",
     "decompress",
-    "snapshot_hash",
 ]
 
 _CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
@@ -171,7 +172,7 @@ class Store:
 
     def save_snapshot(self, parsed: ParsedSnapshot, *, observed_at: datetime, fetch_id: int | None) -> SaveResult:
         """Store a validated capture; the same content twice is one snapshot ("unchanged")."""
-        digest = snapshot_hash(parsed)
+        digest = content_hash(parsed)
         board = BOARDS[parsed.board]
         with self._transaction() as session:
             self._ensure_board(session, parsed.board)
@@ -224,8 +225,8 @@ class Store:
         self, session: Session, source: str, entries: Sequence[Entry], as_of: date
     ) -> dict[str, db.ModelRow]:
         """Find or create the canonical model behind each upstream key; keep display names current."""
-        found = _models_by_alias(session, source, "key", [e.key for e in entries])
-        aliases = _Aliases(session, [m.id for m in found.values()])
+        found = models_by_alias(session, source, "key", [e.key for e in entries])
+        aliases = Aliases(session, [m.id for m in found.values()])
         for entry in entries:
             model = found.get(entry.key)
             if model is None:
@@ -242,7 +243,7 @@ class Store:
     def _new_model(
         self,
         session: Session,
-        aliases: _Aliases,
+        aliases: Aliases,
         source: str,
         key: str,
         organization: str | None,
@@ -264,8 +265,8 @@ class Store:
         changes = new_models = 0
         with self._transaction() as session:
             keys = [m.slug for m in catalog.models]  # canonical slug plus any :variant, as the rankings key it
-            found = _models_by_alias(session, "openrouter", "key", keys)
-            aliases = _Aliases(session, [m.id for m in found.values()])
+            found = models_by_alias(session, "openrouter", "key", keys)
+            aliases = Aliases(session, [m.id for m in found.values()])
             latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
             for key, item in sorted(zip(keys, catalog.models, strict=True), key=lambda pair: pair[0]):
                 model = found.get(key)
@@ -386,9 +387,9 @@ class Store:
         An unknown Arena or OpenRouter key is a ValueError and nothing is written.
         """
         with self._transaction() as session:
-            arena = _models_by_alias(session, "arena", "key", [r.arena_key for r in records])
+            arena = models_by_alias(session, "arena", "key", [r.arena_key for r in records])
             targets = [r.openrouter_key for r in records if r.openrouter_key is not None]
-            openrouter = _models_by_alias(session, "openrouter", "key", targets)
+            openrouter = models_by_alias(session, "openrouter", "key", targets)
             wanted: dict[int, dict[str, object]] = {}
             for record in records:
                 model = arena.get(record.arena_key)
@@ -415,58 +416,6 @@ class Store:
             if rows:
                 session.execute(insert(db.ModelMatchRow), rows)
             return True
-
-
-def _models_by_alias(session: Session, source: str, kind: str, aliases: Sequence[str]) -> dict[str, db.ModelRow]:
-    found: dict[str, db.ModelRow] = {}
-    unique = sorted(set(aliases))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        rows = session.execute(
-            select(db.ModelAliasRow.alias, db.ModelRow)
-            .join(db.ModelRow, db.ModelRow.id == db.ModelAliasRow.model_id)
-            .where(
-                db.ModelAliasRow.source == source,
-                db.ModelAliasRow.kind == kind,
-                db.ModelAliasRow.alias.in_(chunk),
-            )
-            .order_by(db.ModelRow.id)
-        )
-        for alias, model in rows:
-            found.setdefault(alias, model)
-    return found
-
-
-class _Aliases:
-    """The aliases of the models a transaction touches, loaded once, added without a query each."""
-
-    def __init__(self, session: Session, model_ids: Sequence[int]) -> None:
-        self.session = session
-        self.known: set[tuple[int, str, str]] = set()
-        ids = sorted(set(model_ids))
-        for start in range(0, len(ids), _CHUNK):
-            rows = session.execute(
-                select(db.ModelAliasRow.model_id, db.ModelAliasRow.kind, db.ModelAliasRow.alias).where(
-                    db.ModelAliasRow.model_id.in_(ids[start : start + _CHUNK])
-                )
-            )
-            self.known.update(rows)
-
-    def add(self, model: db.ModelRow, kind: str, alias: str, as_of: date) -> None:
-        if (model.id, kind, alias) not in self.known:
-            self.known.add((model.id, kind, alias))
-            self.session.add(
-                db.ModelAliasRow(model_id=model.id, source=model.source, kind=kind, alias=alias, first_seen=as_of)
-            )
-
-    def rename(self, model: db.ModelRow, name: str, as_of: date) -> None:
-        """A newer display name replaces the old one; every name stays as an alias."""
-        if not name:
-            return
-        self.add(model, "name", name, as_of)
-        if name != model.name and (model.name_as_of is None or as_of >= model.name_as_of):
-            model.name = name
-            model.name_as_of = as_of
 
 
 def _price(value: Decimal | None) -> float | None:

@@ -7,9 +7,7 @@ attempts; SQLAlchemy's per-row statement machinery and `dataclasses.asdict` were
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,7 +16,7 @@ from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
 from tracker import db
-from tracker.models import Entry, FetchRecord, ParsedSnapshot, RankKind
+from tracker.models import Entry, FetchRecord, RankKind
 
 
 def compress(body: bytes) -> bytes:
@@ -27,30 +25,6 @@ def compress(body: bytes) -> bytes:
 
 def decompress(body: bytes) -> bytes:
     return zlib.decompress(body)
-
-
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
-
-
-def snapshot_hash(parsed: ParsedSnapshot) -> str:
-    """The same digest as `tracker.validate.content_hash`, without its `dataclasses.asdict` deep copies,
-    which made hashing the slowest step of saving a snapshot (tests check the two always agree)."""
-
-    def record(e: Entry) -> dict[str, object]:
-        fields = {name: getattr(e, name) for name in _ENTRY_FIELDS}
-        fields["rank_kind"] = str(e.rank_kind)
-        fields["aliases"] = sorted(e.aliases)
-        return fields
-
-    document = {
-        "board": parsed.board,
-        "as_of": parsed.as_of.isoformat(),
-        "window_start": parsed.window_start.isoformat() if parsed.window_start else None,
-        "window_end": parsed.window_end.isoformat() if parsed.window_end else None,
-        "entries": sorted((record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])),
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def insert_rows(session: Session, table: str, rows: Sequence[dict[str, object]]) -> None:
