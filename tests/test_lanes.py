@@ -163,3 +163,22 @@ def test_well_known_models_fall_in_the_expected_lanes(real):
         model = by_id[catalog_id]
         assert catalog_id not in best, catalog_id
         assert lane_for(None, model.prompt_price_per_m, model.completion_price_per_m) == lane, catalog_id
+
+
+def test_rules_from_settings_and_bad_settings():
+    from tracker.lanes import rules_from
+    from tracker.models import ConfigError
+
+    rules = rules_from({"frontier_min_score": "1480", "cheap_max_blended_per_m": "0.5", "blend_input_parts": "1"})
+    assert (rules.frontier_min_score, rules.cheap_max_blended_per_m, rules.blend_input_parts) == (
+        1480.0,
+        Decimal("0.5"),
+        1,
+    )
+    assert rules_from({}) == LaneRules()
+    with pytest.raises(ConfigError, match="unknown threshold"):
+        rules_from({"speed": "1"})
+    with pytest.raises(ConfigError, match="not a number"):
+        rules_from({"frontier_min_score": "high"})
+    with pytest.raises(ConfigError, match="negative"):
+        rules_from({"cheap_max_blended_per_m": "-1"})

@@ -8,6 +8,7 @@ below is worked out by hand from those rows.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -293,3 +294,19 @@ def test_commands_need_a_catalogue_and_print_both_sides(store, db_url, capsys):
     out = capsys.readouterr().out
     assert "Arena models with no OpenRouter counterpart: 1\n  gamma-x: no candidate" in out
     assert f"#4 {OMEGA}: no Arena model is matched to it" in out
+
+
+def test_lane_thresholds_come_from_the_environment(store, db_url, capsys, monkeypatch):
+    from tracker.cli import main
+
+    seed(store)
+    assert main(["--database-url", db_url, "portfolio", "--json"]) == 0
+    default = {r["model_id"]: r["lane"] for r in json.loads(capsys.readouterr().out)}
+    assert default[ALPHA] == "frontier reasoning"
+    monkeypatch.setenv("TRACKER_LANES", "frontier_min_score=9999, frontier_min_completion_per_m=1000")
+    assert main(["--database-url", db_url, "portfolio", "--json"]) == 0
+    raised = {r["model_id"]: r["lane"] for r in json.loads(capsys.readouterr().out)}
+    assert raised[ALPHA] != "frontier reasoning"  # nothing reaches the raised frontier line
+    monkeypatch.setenv("TRACKER_LANES", "frontier_min_scor=1")
+    assert main(["--database-url", db_url, "portfolio", "--json"]) == 2
+    assert "unknown threshold 'frontier_min_scor'" in capsys.readouterr().err

@@ -28,6 +28,8 @@ OpenRouter catalogue of 2026-08-01):
 The price line reads price, not reasoning: an old model still sold at flagship prices (GPT-4o
 2024-05-13 at $15/M output) lands in the frontier lane too.
 
+Every threshold can be set without code: TRACKER_LANES="frontier_min_score=1480,cheap_max_blended_per_m=0.5".
+
 The score is on the Arena Text scale; WebDev scores run higher, so give a WebDev caller its own
 `LaneRules`. For a model with several Arena modes, pass its best Text score.
 """
@@ -37,6 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from tracker.models import ConfigError
 
 FRONTIER_REASONING = "frontier reasoning"
 FAST_GENERAL_PURPOSE = "fast general-purpose"
@@ -64,6 +68,30 @@ class LaneRules:
 
 
 DEFAULT_LANE_RULES = LaneRules()
+
+_THRESHOLDS = {
+    "frontier_min_score": float,
+    "frontier_min_completion_per_m": Decimal,
+    "cheap_max_blended_per_m": Decimal,
+    "blend_input_parts": int,
+    "blend_output_parts": int,
+}
+
+
+def rules_from(overrides: Mapping[str, str]) -> LaneRules:
+    """Lane rules from `name=value` settings (TRACKER_LANES); unknown names or bad values are refused."""
+    values: dict[str, object] = {}
+    for name, text in overrides.items():
+        if name not in _THRESHOLDS:
+            raise ConfigError(f"TRACKER_LANES: unknown threshold {name!r}; known: {', '.join(_THRESHOLDS)}")
+        try:
+            values[name] = _THRESHOLDS[name](text)
+        except (ValueError, ArithmeticError):
+            raise ConfigError(f"TRACKER_LANES: {name}={text!r} is not a number") from None
+    try:
+        return LaneRules(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"TRACKER_LANES: {exc}") from None
 
 
 def _price(value: Decimal | None) -> Decimal | None:

@@ -18,7 +18,7 @@ from tracker.cli.app import App, pass_app
 from tracker.cli.data import LOCK_WAIT_SECONDS
 from tracker.models import UsageError
 from tracker.pipeline import schema
-from tracker.pipeline.operate import locked
+from tracker.pipeline.operate import lane_rules, locked
 from tracker.pipeline.portfolio import portfolio, refresh_matches, unmatched_json
 from tracker.portfolio import PortfolioRow
 from tracker.units import format_rank, format_score, format_tokens
@@ -126,7 +126,7 @@ def portfolio_cmd(app: App, as_json: bool) -> None:
     Example: tracker portfolio --json
     """
     _refresh(app)
-    rows = portfolio(app.history)
+    rows = portfolio(app.history, lane_rules(app.settings))
     if as_json:
         _print_json([row.to_json() for row in rows])
         return

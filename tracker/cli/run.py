@@ -59,7 +59,12 @@ def publish_cmd(app: App, out: Path | None, lock_wait: float) -> None:
     schema.ensure(app.engine)
     with operate.locked(app.engine, lock_wait):
         result = operate.publish(
-            app.engine, app.store, app.history, out or app.settings.site_dir, base_url=app.settings.base_url
+            app.engine,
+            app.store,
+            app.history,
+            out or app.settings.site_dir,
+            base_url=app.settings.base_url,
+            lanes=operate.lane_rules(app.settings),
         )
     _echo_round(result)
 

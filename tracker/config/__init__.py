@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tracker.models import ConfigError
+
 DEFAULT_SQLITE_FILE = "tracker.sqlite"
 
 ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
@@ -20,6 +22,7 @@ ENV_OPENROUTER_API_KEY = "OPENROUTER_API_KEY"
 ENV_HF_DATASETS_URL = "TRACKER_HF_DATASETS_URL"
 ENV_ARENA_URL = "TRACKER_ARENA_URL"
 ENV_OPENROUTER_URL = "TRACKER_OPENROUTER_URL"
+ENV_LANES = "TRACKER_LANES"
 
 
 def normalise_database_url(url: str) -> str:
@@ -49,6 +52,7 @@ class Settings:
     hf_datasets_url: str = "https://datasets-server.huggingface.co"
     arena_url: str = "https://arena.ai"
     openrouter_url: str = "https://openrouter.ai"
+    lanes: tuple[tuple[str, str], ...] = ()  # lane threshold overrides, name=value (see tracker.lanes)
 
     def __repr__(self) -> str:  # never show secrets, even in a traceback
         key = "set" if self.openrouter_api_key else "unset"
@@ -82,4 +86,16 @@ def load_settings(
         hf_datasets_url=(env.get(ENV_HF_DATASETS_URL) or Settings.hf_datasets_url).rstrip("/"),
         arena_url=(env.get(ENV_ARENA_URL) or Settings.arena_url).rstrip("/"),
         openrouter_url=(env.get(ENV_OPENROUTER_URL) or Settings.openrouter_url).rstrip("/"),
+        lanes=parse_pairs(env.get(ENV_LANES, ""), ENV_LANES),
     )
+
+
+def parse_pairs(text: str, name: str) -> tuple[tuple[str, str], ...]:
+    """`a=1,b=2` -> (("a", "1"), ("b", "2")); a piece without `=` is a configuration error."""
+    pairs = []
+    for piece in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = piece.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{name}: expected name=value pairs separated by commas, got {piece!r}")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)

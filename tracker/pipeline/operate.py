@@ -21,6 +21,7 @@ from tracker.config import Settings
 from tracker.config.cron import CronConfig, Job, due_jobs
 from tracker.db import make_engine
 from tracker.history import History
+from tracker.lanes import DEFAULT_LANE_RULES, LaneRules, rules_from
 from tracker.models import SOURCES, Post
 from tracker.pipeline import schema
 from tracker.pipeline.collect import collect
@@ -46,12 +47,25 @@ class RoundResult:
     published: PublishResult | None = None
 
 
-def publish(engine: Engine, store: Store, history: History, out: Path, *, base_url: str | None) -> RoundResult:
+def publish(
+    engine: Engine,
+    store: Store,
+    history: History,
+    out: Path,
+    *,
+    base_url: str | None,
+    lanes: LaneRules = DEFAULT_LANE_RULES,
+) -> RoundResult:
     """Match Arena to OpenRouter, store the latest events, write the week's post if it is due, build the site."""
     refresh_matches(history, store)
     refresh_events(history, store)
     post = weekly_post(history, store)
-    return RoundResult(post=post, published=publish_site(engine, history, out, base_url=base_url))
+    return RoundResult(post=post, published=publish_site(engine, history, out, base_url=base_url, lanes=lanes))
+
+
+def lane_rules(settings: Settings) -> LaneRules:
+    """The lane thresholds: the defaults, with any TRACKER_LANES overrides."""
+    return rules_from(dict(settings.lanes))
 
 
 def due_sources(
@@ -88,7 +102,9 @@ def run_once(
     for job in {j for _, j in chosen if j is not None}:
         code = max((codes.get(s, 0) for s in job.argv[1:] or SOURCES), default=0)
         store.record_job_run(job.name, now, now, code)
-    result = publish(engine, store, history, out or settings.site_dir, base_url=settings.base_url)
+    result = publish(
+        engine, store, history, out or settings.site_dir, base_url=settings.base_url, lanes=lane_rules(settings)
+    )
     result.outcomes = outcomes
     return result
 

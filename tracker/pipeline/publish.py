@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from tracker.dbcopy import export_sqlite
 from tracker.history import History
 from tracker.history_site import SiteReads
+from tracker.lanes import DEFAULT_LANE_RULES, LaneRules
 from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
 from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, run_downloads
@@ -58,12 +59,19 @@ class PublishResult:
 
 
 def publish_site(
-    engine: Engine, history: History, out: Path, *, base_url: str | None, full: bool = False, workers: bool = True
+    engine: Engine,
+    history: History,
+    out: Path,
+    *,
+    base_url: str | None,
+    full: bool = False,
+    workers: bool = True,
+    lanes: LaneRules = DEFAULT_LANE_RULES,
 ) -> PublishResult:
     """Build the site from the history and swap it into `out`, writing only what changed (all with `full`).
     `workers=False` keeps all the work in this process."""
     reads = SiteReads(engine)
-    key = build_key(base_url=base_url, database_download=True, portfolio=True)
+    key = build_key(base_url=base_url, database_download=True, portfolio=True, lanes=repr(lanes))
     database = reads.fingerprint()
     old = None if full else Manifest.from_bytes(read_manifest(out))
     if old is not None and old.build != key:
@@ -91,7 +99,7 @@ def publish_site(
             if copy is not None and not copy_there:
                 target, previous = _copy_args(copy)
                 copying = thread.submit(export_sqlite, engine, target, previous=previous)
-            state = _State(plan, history, base_url)
+            state = _State(plan, history, base_url, lanes)
             _head_files(update, state, old, manifest)
             rendered = _model_files(update, state, old, manifest)
             if background is None:
@@ -177,7 +185,7 @@ class _Plan:
 class _State:
     """The head's parts (with the entries of the snapshots the head pages show) and every page's fingerprint."""
 
-    def __init__(self, plan: _Plan, history: History, base_url: str | None) -> None:
+    def __init__(self, plan: _Plan, history: History, base_url: str | None, lanes: LaneRules) -> None:
         self.plan = plan
         head = head_snapshot_ids(plan.snapshots)
         entries = plan.reads.entries(snapshot_ids=head)
@@ -198,7 +206,7 @@ class _State:
                 built_from=_newest_day(plan.snapshots, posts, prices, plan.reads.newest_event_day()),
                 base_url=base_url,
                 database_download=True,
-                portfolio=site_portfolio(history),
+                portfolio=site_portfolio(history, lanes),
             )
         )
         self.fingerprints = {m: model_fingerprint(self.parts, m, plan.signatures[m], plan.spans[m]) for m in plan.spans}
