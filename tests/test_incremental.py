@@ -5,6 +5,7 @@ PostgreSQL, from a small synthetic history written through the store (benchmarks
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from dataclasses import replace
 from datetime import timedelta
@@ -252,3 +253,52 @@ def test_kept_files_are_links_to_the_published_ones_not_copies(history_db, tmp_p
     assert all(p.stat().st_mode & 0o444 == 0o444 for p in out.rglob("*") if p.is_file())
     # One version of the site is on disk: no file has another link left over from the old version.
     assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())
+
+
+def _forking(monkeypatch) -> list[int]:
+    """Always share the model pages with a forked helper; the list gets how many each helper took."""
+    monkeypatch.setattr(publishing, "FORK_PAGES", 1)
+    monkeypatch.setattr(publishing, "_can_fork", lambda: True)
+    shared: list[int] = []
+    real = publishing._Helper
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, engine, update, state, models):
+            shared.append(len(models))
+            super().__init__(engine, update, state, models)
+
+    monkeypatch.setattr(publishing, "_Helper", Counted)
+    return shared
+
+
+@pytest.mark.parametrize("board", ["openrouter-weekly", "arena-text"])
+def test_model_pages_shared_with_a_forked_helper_are_the_same(history_db, tmp_path, monkeypatch, board):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    shared = _forking(monkeypatch)
+    generate.add_snapshot(Store(history_db), History(history_db), board)
+    result = publish(history_db, out)
+    assert len(shared) == 1
+    assert 0 < shared[0] < result.models_rendered  # the helper rendered some, not all
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_a_failure_in_the_forked_helper_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    before = tree(out)
+    shared = _forking(monkeypatch)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    parent, real = os.getpid(), publishing.model_pages
+
+    def broken_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("template error in the helper")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "model_pages", broken_in_the_child)
+    with pytest.raises(RuntimeError, match=r"forked helper failed.*template error in the helper"):
+        publish(history_db, out)
+    assert shared
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -13,15 +13,20 @@ kept by hard links in the new version of the folder, which is swapped in as a wh
 
 A full build spreads over the machine: the downloads run in a second process when there are many blocks
 to render, and the SQLite copy in a thread (it runs inside SQLite, without the GIL), while this process
-renders the pages. Entries are read a chunk of models (or snapshots) at a time: memory stays bounded.
+renders the pages. An update that renders many model pages (a new Arena snapshot: most of its models)
+shares them with a forked helper process instead. Entries are read a chunk of models (or snapshots) at a
+time: memory stays bounded.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
+import pickle
+import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -40,12 +45,13 @@ from tracker.site.build import attribution, download_paths
 from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
 from tracker.site.pages import feed_files, head_pages, model_pages, post_pages
 from tracker.site.parts import HeadData, SiteParts, head_parts, head_snapshot_ids, model_fingerprint, model_views
-from tracker.site.writer import SiteUpdate, read_manifest
+from tracker.site.writer import SiteUpdate, Tree, read_manifest
 
 log = logging.getLogger(__name__)
 
 DATABASE_FILE = "data/history.sqlite"
 MODEL_CHUNK = 100  # model pages whose entries are read (and held) at once
+FORK_PAGES = 40  # an update rendering at least this many model pages shares them with a forked helper
 BACKGROUND_BLOCKS = 300  # with more download blocks than this to render, they are rendered in a second process
 
 
@@ -90,18 +96,40 @@ def publish_site(
         # From SQLite the copy runs inside SQLite: the second process takes it. From another database
         # the rows pass through Python, and that process is busy enough: it stays here.
         copy_there = split and engine.dialect.name == "sqlite"
+        # An update that renders many model pages shares them with a forked helper (the downloads are
+        # small then: the machine's second core is free). It forks before any thread of this one starts.
+        may_fork = workers and not split and _separable(engine) and _can_fork()
         background = (
             Background(replace(job, events=False, database_copy=copy if copy_there else None)) if split else None
         )
         with ThreadPoolExecutor(1) as thread:
             # Else the copy runs here, in a thread (inside SQLite or the driver it lets go of the GIL).
-            copying = None
-            if copy is not None and not copy_there:
-                target, previous = _copy_args(copy)
-                copying = thread.submit(export_sqlite, engine, target, previous=previous)
+            copying: Future[Path] | None = None
+
+            def start_copy() -> None:
+                nonlocal copying
+                if copy is not None and not copy_there:
+                    target, previous = _copy_args(copy)
+                    copying = thread.submit(export_sqlite, engine, target, previous=previous)
+
+            if not may_fork:
+                start_copy()
             state = _State(plan, history, base_url, lanes)
-            _head_files(update, state, old, manifest)
-            rendered = _model_files(update, state, old, manifest)
+            dirty = _keep_models(update, state, old, manifest)
+            helper = None
+            if may_fork and len(dirty) >= FORK_PAGES:
+                helper = _Helper(engine, update, state, dirty[1::2])
+                dirty = dirty[::2]
+            if may_fork:
+                start_copy()
+            try:
+                _head_files(update, state, old, manifest)
+                rendered = _render_models(update, state, dirty, manifest)
+                if helper is not None:
+                    rendered += helper.result(update, manifest)
+            finally:
+                if helper is not None:
+                    helper.close()
             if background is None:
                 parts = [run_downloads(job, engine)]
             else:
@@ -243,8 +271,8 @@ def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifes
             _keep_or_write(update, old, manifest, path, data)
 
 
-def _model_files(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> int:
-    """Keep the model pages whose fingerprint did not change; render the others, a chunk at a time."""
+def _keep_models(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> list[str]:
+    """Keep the model pages whose fingerprint did not change; the models whose page must be rendered."""
     parts, plan = state.parts, state.plan
     dirty = []
     for m in sorted(plan.spans):
@@ -257,14 +285,80 @@ def _model_files(update: SiteUpdate, state: _State, old: Manifest | None, manife
         else:
             dirty.append(m)
         manifest.models[m] = ModelRecord(state.fingerprints[m], plan.signatures[m], dict(plan.spans[m]))
-    for start in range(0, len(dirty), MODEL_CHUNK):
-        chunk = dirty[start : start + MODEL_CHUNK]
+    return dirty
+
+
+def _render_models(tree: Tree, state: _State, models: list[str], manifest: Manifest) -> int:
+    """Render these models' pages into the tree, a chunk of models at a time."""
+    parts, plan = state.parts, state.plan
+    for start in range(0, len(models), MODEL_CHUNK):
+        chunk = models[start : start + MODEL_CHUNK]
         entries = plan.reads.entries(model_ids=chunk)
         views = model_views(parts, chunk, entries.for_models(chunk, plan.snapshots))
         for path, data in sorted(model_pages(parts.context, views).items()):
-            update.write(path, data)
+            tree.write(path, data)
             manifest.files[path] = (digest(data), len(data))
-    return len(dirty)
+    return len(models)
+
+
+def _can_fork() -> bool:
+    """A forked child is safe only from a process with no other thread (one could hold a lock the
+    child would wait on for ever): `tracker publish` and the benchmark, not the scheduler's jobs."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Helper:
+    """A forked child rendering some model pages into the same new version of the site: it shares
+    everything this process has computed so far (copy-on-write), opens its own database connections,
+    and sends back what it wrote (pickled, through a pipe)."""
+
+    def __init__(self, engine: Engine, update: SiteUpdate, state: _State, models: list[str]) -> None:
+        folder = update.folder
+        assert folder is not None
+        self._read, write = os.pipe()
+        self._models = len(models)
+        self._pid: int | None = os.fork()
+        if self._pid == 0:  # pragma: no cover - the child (its work is checked by the files it writes)
+            code = 1
+            try:
+                os.close(self._read)
+                engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+                tree, files = Tree(update.out_dir, folder), Manifest("", "")
+                _render_models(tree, state, models, files)
+                answer = pickle.dumps((tree.record(), files.files))
+                code = 0
+            except BaseException as error:  # anything at all: the parent raises it
+                answer = pickle.dumps(RuntimeError(f"rendering model pages in the forked helper failed: {error!r}"))
+            try:
+                with os.fdopen(write, "wb") as out:
+                    out.write(answer)
+            finally:
+                os._exit(code)  # never back into the parent's code (its cleanup is the parent's)
+        os.close(write)
+
+    def result(self, update: SiteUpdate, manifest: Manifest) -> int:
+        """Wait for the child; count in the files it wrote. Raises if it failed."""
+        data, status = self._collect()
+        done = pickle.loads(data) if data else None  # noqa: S301 - written by the child this process forked
+        if status != 0 or not isinstance(done, tuple):
+            raise done if isinstance(done, Exception) else RuntimeError(f"the forked helper failed ({status})")
+        record, files = done
+        update.adopt(record)
+        manifest.files.update(files)
+        return self._models
+
+    def _collect(self) -> tuple[bytes, int]:
+        if self._pid is None:
+            return b"", -1
+        with os.fdopen(self._read, "rb") as answer:
+            data = answer.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        return data, status
+
+    def close(self) -> None:
+        """Wait for the child if its result was not collected (the publish failed): no zombie is left."""
+        self._collect()
 
 
 def _database(update: SiteUpdate, old: Manifest | None, manifest: Manifest) -> tuple[str, str | None] | None:

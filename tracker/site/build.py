@@ -6,6 +6,7 @@ date found in the data. Everything is computed once here so that rendering is on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
@@ -93,6 +94,11 @@ class _Index:
 
     def entry(self, snapshot: Snapshot | None, model_id: str) -> Entry | None:
         return None if snapshot is None else self.rows[snapshot.id].get(model_id)
+
+
+@functools.lru_cache(maxsize=8192)  # a chart has a label per point; the same dates recur on every page
+def _iso(day: date) -> str:
+    return day.isoformat()
 
 
 def _series(
@@ -183,15 +189,22 @@ def _model_view(
         # From the model's first to its last appearance: a new snapshot changes only the pages of the
         # models in it (and of those that just left), which is what lets publishing be incremental.
         slots = model_span(view.board, index.history, seen[0][0], seen[-1][0], index.dates)
-        while slots and index.entry(slots[0][1], model_id) is None:
-            slots = slots[1:]
+        rows = index.rows
+        found = [None if snap is None else rows[snap.id].get(model_id) for _, snap in slots]
+        first = next((i for i, e in enumerate(found) if e is not None), len(found))
+        slots, found = slots[first:], found[first:]
+        labels = tuple([_iso(day) for day, _ in slots])  # one tuple for both charts
+        tokens = view.board.value is ValueKind.TOKENS
+        values = [None if e is None or (v := e.tokens if tokens else e.score) is None else float(v) for e in found]
         histories.append(
             ModelHistory(
                 board=view.board,
                 board_path=view.path,
                 latest=index.entry(view.latest, model_id),
-                ranks=_series(view.board, index, slots, model_id, ranks=True),
-                values=_series(view.board, index, slots, model_id, ranks=False),
+                ranks=Series(
+                    labels, tuple([None if e is None or e.rank is None else float(e.rank) for e in found]), True
+                ),
+                values=Series(labels, tuple(values)),
                 first_seen=seen[0][0],
                 last_seen=seen[-1][0],
                 attribution=_attribution(view.board, seen[-1][0]),  # the figures shown are as of then

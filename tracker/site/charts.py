@@ -41,50 +41,56 @@ def _bounds(values: Sequence[float]) -> tuple[float, float]:
     return low, high
 
 
-def _runs(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
-    """Split points into unbroken runs at the gaps."""
-    runs: list[list[tuple[float, float]]] = [[]]
-    for point in points:
-        if point is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append(point)
-    return [run for run in runs if run]
+@functools.lru_cache(maxsize=4096)  # every series of a length shares its x positions
+def _xs(count: int, left: float, width: float) -> tuple[str, ...]:
+    if count == 1:
+        return (_num(left + width / 2),)
+    steps = count - 1
+    return tuple(_num(left + (i / steps) * width) for i in range(count))
 
 
-def _project(series: Series, left: float, top: float, width: float, height: float) -> list[tuple[float, float] | None]:
-    present = [v for v in series.values if v is not None]
+# A run of points without a gap: each point as its two formatted coordinates.
+Run = list[tuple[str, str]]
+
+
+def _plot(series: Series, left: float, top: float, width: float, height: float) -> list[Run]:
+    """The series' points in chart coordinates, formatted, split into unbroken runs at the gaps."""
+    values = series.values
+    present = [v for v in values if v is not None]
     if not present:
-        return [None] * len(series.values)
+        return []
     low, high = _bounds(present)
-    steps = max(len(series.values) - 1, 1)
-    out: list[tuple[float, float] | None] = []
-    for i, value in enumerate(series.values):
+    span = high - low
+    xs = _xs(len(values), left, width)
+    runs: list[Run] = []
+    run: Run = []
+    invert = series.invert
+    for x, value in zip(xs, values, strict=True):
         if value is None:
-            out.append(None)
+            if run:
+                runs.append(run)
+                run = []
             continue
-        share = (value - low) / (high - low)
-        y = top + (share if series.invert else 1 - share) * height
-        x = left + (i / steps) * width if len(series.values) > 1 else left + width / 2
-        out.append((x, y))
-    return out
+        share = (value - low) / span
+        run.append((x, _num(top + (share if invert else 1 - share) * height)))
+    if run:
+        runs.append(run)
+    return runs
 
 
-def _path(runs: list[list[tuple[float, float]]]) -> str:
-    return " ".join("M" + " L".join(f"{_num(x)} {_num(y)}" for x, y in run) for run in runs if len(run) > 1)
+def _path(runs: list[Run]) -> str:
+    return " ".join("M" + " L".join([f"{x} {y}" for x, y in run]) for run in runs if len(run) > 1)
 
 
-def _dots(runs: list[list[tuple[float, float]]], radius: float) -> str:
+def _dots(runs: list[Run], radius: float) -> str:
     # Lone points have no line through them; draw them so a one-week appearance is visible.
-    return "".join(
-        f'<circle cx="{_num(run[0][0])}" cy="{_num(run[0][1])}" r="{_num(radius)}"/>' for run in runs if len(run) == 1
-    )
+    r = _num(radius)
+    return "".join(f'<circle cx="{run[0][0]}" cy="{run[0][1]}" r="{r}"/>' for run in runs if len(run) == 1)
 
 
 def sparkline(series: Series, *, title: str, width: int = 80, height: int = 20) -> Markup:
     """A small line without axes, for a table cell; `title` is its accessible name."""
-    runs = _runs(_project(series, 2, 2, width - 4, height - 4))
+    runs = _plot(series, 2, 2, width - 4, height - 4)
     body = f'<path d="{_path(runs)}"/>' if any(len(r) > 1 for r in runs) else ""
     # Safe: the title is escaped; the rest is numbers we formatted.
     return Markup(  # noqa: S704
@@ -109,7 +115,7 @@ def line_chart(
     """A line chart with its extremes and first/last dates labelled; `title` names it for screen readers."""
     left, right, top, bottom = 56, 10, 12, 26
     plot_w, plot_h = width - left - right, height - top - bottom
-    runs = _runs(_project(series, left, top, plot_w, plot_h))
+    runs = _plot(series, left, top, plot_w, plot_h)
     present = [v for v in series.values if v is not None]
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img">',
