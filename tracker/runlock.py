@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from tracker.models import LockHeldError
 
@@ -81,11 +81,13 @@ def _postgres_lock(
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
 
 
-def _pg_holder(conn: object) -> str:
-    row = conn.execute(  # type: ignore[attr-defined]
+def _pg_holder(conn: Connection) -> str:
+    row = conn.execute(
         text(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted LIMIT 1"
+            "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted "
+            # advisory locks are per database: another database's holder is not ours
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
         ),
         {"key": LOCK_KEY},
     ).first()
