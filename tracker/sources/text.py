@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 from tracker.models import LayoutError
 
@@ -23,3 +25,13 @@ def decode_text(body: bytes, fmt: str) -> str:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def load_json(body: bytes, fmt: str) -> Any:
+    """The JSON document of a capture; a truncated or malformed one is a failed capture naming the format."""
+    try:
+        return json.loads(decode_text(body, fmt))
+    except json.JSONDecodeError as exc:
+        raise LayoutError(
+            f"{fmt}: the JSON is truncated or malformed ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc

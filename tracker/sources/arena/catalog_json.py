@@ -22,7 +22,6 @@ from tracker.sources.arena.common import (
     number,
     require_as_of,
 )
-from tracker.sources.text import decode_text
 
 FORMAT = "arena-catalog"
 BOARDS = ("arena-text", "arena-text-raw")
@@ -36,7 +35,7 @@ def sniff(body: bytes, filename: str) -> bool:
 
 def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot]:
     check_board(board, BOARDS, FORMAT)
-    doc = load_json(decode_text(body, FORMAT), FORMAT)
+    doc = load_json(body, FORMAT)
     if not isinstance(doc, dict):
         raise LayoutError(f"{FORMAT}: the export is not an object of categories")
     models = doc.get(CATEGORY)

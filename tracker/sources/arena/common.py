@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from tracker.models import Entry, LayoutError, UsageError
 from tracker.sources.text import BOM
+from tracker.sources.text import load_json as load_json  # re-exported for the format modules
 
 _INT_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$|^[+-]?\d+$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -65,15 +64,6 @@ def csv_records(text: str, fmt: str, required: tuple[str, ...]) -> list[dict[str
     if not records:
         raise LayoutError(f"{fmt}: the table has a header but no rows")
     return records
-
-
-def load_json(text: str, fmt: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LayoutError(
-            f"{fmt}: the JSON is truncated or malformed ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from exc
 
 
 def name(value: object, fmt: str, what: str) -> str:

@@ -25,7 +25,6 @@ from tracker.sources.arena.common import (
     optional_whole,
     whole,
 )
-from tracker.sources.text import decode_text
 
 FORMAT = "hf-rows"
 DATASET = "lmarena-ai/leaderboard-dataset"
@@ -43,7 +42,7 @@ def sniff(body: bytes, filename: str) -> bool:
 def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot]:
     """Snapshots of `board`, oldest first; the capture's publish dates win over `as_of`."""
     check_board(board, BOARDS, FORMAT)
-    doc = load_json(decode_text(body, FORMAT), FORMAT)
+    doc = load_json(body, FORMAT)
     pages, label = _pages_for(doc, board)
     rows = _complete_rows(pages, label)
     overall = [(idx, row) for idx, row in rows if row.get("category") == CATEGORY]

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from tracker.models import Entry, LayoutError, RankKind, UsageError
-from tracker.sources.text import BOM, decode_text
+from tracker.sources.text import BOM
+from tracker.sources.text import load_json as load_json  # re-exported for the format modules
 from tracker.units import parse_tokens
 
 BOARD = "openrouter-weekly"
@@ -27,16 +28,6 @@ _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?Z?)?$")
 def require_board(board: str, fmt: str) -> None:
     if board != BOARD:
         raise UsageError(f"{fmt}: this format feeds only the {BOARD} board, not {board!r}")
-
-
-def load_json(body: bytes, fmt: str) -> Any:
-    text = decode_text(body, fmt)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LayoutError(
-            f"{fmt}: the JSON is truncated or malformed ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from exc
 
 
 def sniff_json(body: bytes) -> Any:
