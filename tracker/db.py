@@ -157,7 +157,8 @@ class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("snapshot_id", "model_id"),
-        Index("ix_entries_model_snapshot", "model_id", "snapshot_id"),
+        # Covering for the model pages' charts (migration 0003): their points come from the index alone.
+        Index("ix_entries_model_chart", "model_id", "snapshot_id", "rank", "score", "tokens"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -33,6 +33,7 @@ _FETCH_TAIL = 200  # the newest attempts are fingerprinted row by row: their out
 # An entry as read: (snapshot id, model row id, *the rest of ENTRY_COLUMNS)
 EntryTuple = tuple[Any, ...]
 Signature = tuple[int, int, int, int]  # (count, min, max, sum) of the snapshot ids a model is listed in
+ChartPoint = tuple[int, int | None, float | None, int | None]  # (snapshot id, rank, score, tokens) of an entry
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,57 @@ class SiteReads:
                             continue
                         seen.add((row[0], row[1]))
                     out.add(row)
+        return out
+
+    def chart_points(self, model_ids: Collection[str]) -> dict[str, list[ChartPoint]]:
+        """Per canonical model (these), every entry as a chart point: (snapshot id, rank, score, tokens).
+        Read from the covering index `ix_entries_model_chart` alone, in index order (snapshot ids ascending)."""
+        models = self.model_names()
+        wanted = set(model_ids)
+        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+        e = db.EntryRow
+        out: dict[str, list[ChartPoint]] = {models[i][0]: [] for i in ids}
+        with self._connect() as conn:
+            for chunk in _chunks(ids):
+                query = (
+                    select(e.model_id, e.snapshot_id, e.rank, e.score, e.tokens)
+                    .where(e.model_id.in_(chunk))
+                    .order_by(e.model_id, e.snapshot_id)
+                )
+                for row in _raw_rows(conn, query):
+                    out[models[row[0]][0]].append(row[1:])
+        return out
+
+    def listings(self, model_ids: Collection[str]) -> dict[str, list[int]]:
+        """Per canonical model (these), the ids of the snapshots that list it (from the (model, snapshot)
+        index alone: a cheap read of what changed for a few hundred models)."""
+        models = self.model_names()
+        wanted = set(model_ids)
+        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+        e = db.EntryRow
+        out: dict[str, list[int]] = {models[i][0]: [] for i in ids}
+        with self._connect() as conn:
+            for chunk in _chunks(ids):
+                query = select(e.model_id, e.snapshot_id).where(e.model_id.in_(chunk))
+                for model_id, snapshot_id in _raw_rows(conn, query):
+                    out[models[model_id][0]].append(snapshot_id)
+        return out
+
+    def organizations(self, model_ids: Collection[str]) -> dict[str, dict[int, str]]:
+        """Per canonical model (these), the organization its entries name, by snapshot id (where one does)."""
+        models = self.model_names()
+        wanted = set(model_ids)
+        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+        e = db.EntryRow
+        out: dict[str, dict[int, str]] = {}
+        with self._connect() as conn:
+            for chunk in _chunks(ids):
+                query = select(e.model_id, e.snapshot_id, e.organization).where(
+                    e.model_id.in_(chunk), e.organization.is_not(None)
+                )
+                for model_id, snapshot_id, organization in conn.execute(query):
+                    if organization is not None:
+                        out.setdefault(models[model_id][0], {})[snapshot_id] = organization
         return out
 
     def model_signatures(self, left_out: Collection[int]) -> dict[str, Signature]:

@@ -20,12 +20,13 @@ time: memory stays bounded.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -43,8 +44,19 @@ from tracker.pipeline.portfolio import site_portfolio
 from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, run_downloads
 from tracker.site.build import attribution, download_paths
 from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
-from tracker.site.pages import feed_files, head_pages, model_pages, post_pages
-from tracker.site.parts import HeadData, SiteParts, head_parts, head_snapshot_ids, model_fingerprint, model_views
+from tracker.site.pages import board_page, feed_files, head_pages, model_pages, post_page
+from tracker.site.parts import (
+    HeadData,
+    SiteParts,
+    Spans,
+    board_page_key,
+    head_parts,
+    head_snapshot_ids,
+    model_fingerprint,
+    model_views,
+    post_page_key,
+    spans_of,
+)
 from tracker.site.writer import SiteUpdate, Tree, read_manifest
 
 log = logging.getLogger(__name__)
@@ -183,7 +195,11 @@ class _Plan:
             if self.signatures.get(m) == record.signature
         }
         unknown = set(self.signatures) - set(known)
-        fresh = reads.model_spans(replaced, None if old is None else unknown) if unknown else {}
+        fresh: Spans = {}
+        if unknown and old is None:
+            fresh = reads.model_spans(replaced)  # every model: one pass over the table
+        elif unknown:  # a few models: from the snapshots that list them
+            fresh = spans_of(reads.listings(unknown), self.snapshots)
         self.spans = {**known, **fresh}
         self.infos = history.model_infos()
         self.names = {info.model_id: info.name for info in self.infos}
@@ -265,8 +281,21 @@ def _keep_or_write(update: SiteUpdate, old: Manifest | None, manifest: Manifest,
 
 
 def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> None:
+    """The head pages and feeds; a board or post page made from what the last publish made it from is kept
+    without rendering it (most of them: a new snapshot changes one board, a post never changes)."""
     context = state.parts.context
-    for part in (head_pages(context), post_pages(context, context.posts), feed_files(context)):
+    keyed: list[tuple[str, str, Callable[[], bytes]]] = [
+        (v.path, board_page_key(context, v), functools.partial(board_page, context, v)) for v in context.boards
+    ]
+    keyed += [(p.path, post_page_key(context, p), functools.partial(post_page, context, p)) for p in context.posts]
+    for path, key, render in keyed:
+        if old is not None and old.pages.get(path) == key and path in old.files and _still_there(update, old, path):
+            update.keep(path)
+            manifest.files[path] = old.files[path]
+        else:
+            _keep_or_write(update, old, manifest, path, render())
+        manifest.pages[path] = key
+    for part in (head_pages(context, boards=False), feed_files(context)):
         for path, data in sorted(part.items()):
             _keep_or_write(update, old, manifest, path, data)
 
@@ -293,8 +322,9 @@ def _render_models(tree: Tree, state: _State, models: list[str], manifest: Manif
     parts, plan = state.parts, state.plan
     for start in range(0, len(models), MODEL_CHUNK):
         chunk = models[start : start + MODEL_CHUNK]
-        entries = plan.reads.entries(model_ids=chunk)
-        views = model_views(parts, chunk, entries.for_models(chunk, plan.snapshots))
+        points = plan.reads.chart_points(chunk)
+        unnamed = [m for m in chunk if not ((info := parts.infos.get(m)) and info.organization)]
+        views = model_views(parts, chunk, points, plan.reads.organizations(unnamed) if unnamed else {})
         for path, data in sorted(model_pages(parts.context, views).items()):
             tree.write(path, data)
             manifest.files[path] = (digest(data), len(data))

@@ -7,6 +7,7 @@ date found in the data. Everything is computed once here so that rendering is on
 from __future__ import annotations
 
 import functools
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
@@ -166,6 +167,10 @@ def download_paths(b: Board) -> tuple[str, str]:
     return f"data/{b.id}-history.csv", f"data/{b.id}-history.json"
 
 
+# A model's point on a chart: its rank and its figure (score or tokens); None where it is not listed.
+ChartPoint = tuple[int | None, float | int | None] | None
+
+
 def _model_view(
     model_id: str,
     info: ModelInfo | None,
@@ -190,26 +195,57 @@ def _model_view(
         # models in it (and of those that just left), which is what lets publishing be incremental.
         slots = model_span(view.board, index.history, seen[0][0], seen[-1][0], index.dates)
         rows = index.rows
-        found = [None if snap is None else rows[snap.id].get(model_id) for _, snap in slots]
-        first = next((i for i, e in enumerate(found) if e is not None), len(found))
-        slots, found = slots[first:], found[first:]
-        labels = tuple([_iso(day) for day, _ in slots])  # one tuple for both charts
         tokens = view.board.value is ValueKind.TOKENS
-        values = [None if e is None or (v := e.tokens if tokens else e.score) is None else float(v) for e in found]
-        histories.append(
-            ModelHistory(
-                board=view.board,
-                board_path=view.path,
-                latest=index.entry(view.latest, model_id),
-                ranks=Series(
-                    labels, tuple([None if e is None or e.rank is None else float(e.rank) for e in found]), True
-                ),
-                values=Series(labels, tuple(values)),
-                first_seen=seen[0][0],
-                last_seen=seen[-1][0],
-                attribution=_attribution(view.board, seen[-1][0]),  # the figures shown are as of then
-            )
-        )
+        points: list[ChartPoint] = [
+            None
+            if snap is None or (found := rows[snap.id].get(model_id)) is None
+            else (found.rank, found.tokens if tokens else found.score)
+            for _, snap in slots
+        ]
+        latest = index.entry(view.latest, model_id)
+        histories.append(model_history(view, latest, [day for day, _ in slots], points, seen[0][0], seen[-1][0]))
+    return assemble_model_view(
+        model_id, name, path, organization, aliases, histories, own_prices, price_attribution, stale
+    )
+
+
+def model_history(
+    view: BoardView,
+    latest: Entry | None,
+    days: Sequence[date],
+    points: Sequence[ChartPoint],
+    first_seen: date,
+    last_seen: date,
+) -> ModelHistory:
+    """A model's history on a board: its charts over `days` (from its first to its last appearance), with a
+    point per day, from the first one where it is listed."""
+    start = next((i for i, p in enumerate(points) if p is not None), len(points))
+    labels = tuple([_iso(day) for day in days[start:]])  # one tuple for both charts
+    points = points[start:]
+    return ModelHistory(
+        board=view.board,
+        board_path=view.path,
+        latest=latest,
+        ranks=Series(labels, tuple([None if p is None or p[0] is None else float(p[0]) for p in points]), True),
+        values=Series(labels, tuple([None if p is None or p[1] is None else float(p[1]) for p in points])),
+        first_seen=first_seen,
+        last_seen=last_seen,
+        attribution=_attribution(view.board, last_seen),  # the figures shown are as of then
+    )
+
+
+def assemble_model_view(
+    model_id: str,
+    name: str,
+    path: str,
+    organization: str | None,
+    aliases: set[tuple[str, str]],
+    histories: Sequence[ModelHistory],
+    own_prices: tuple[PriceRecord, ...],
+    price_attribution: str | None,
+    stale: Mapping[str, StaleNotice],
+) -> ModelView:
+    """A model page's view from its boards' histories, its prices and the stale notices that concern it."""
     notices = [stale[h.board.id] for h in histories if h.board.id in stale]
     if own_prices and CATALOGUE in stale:
         notices.append(stale[CATALOGUE])
@@ -232,21 +268,36 @@ def prices_attribution(own_prices: Sequence[PriceRecord]) -> str | None:
     return CATALOGUE_ATTRIBUTION.format(as_of=newest.isoformat()) if newest else None
 
 
-def _post_view(post: Post, path: str, views: Mapping[str, BoardView]) -> PostView:
+class _Dated:
+    """A board's snapshot dates, by snapshot id and in order: what a post's attribution looks up."""
+
+    def __init__(self, view: BoardView) -> None:
+        self.view = view
+        self.by_id = {s.id: s.as_of for s in view.history}
+        self.days = sorted(self.by_id.values())
+
+    def cited(self, snapshot_ids: Iterable[int], day: date) -> date | None:
+        """The newest of these snapshots' dates; without any, the newest date up to `day`."""
+        cited = [self.by_id[i] for i in snapshot_ids if i in self.by_id]
+        if cited:
+            return max(cited)
+        at = bisect_right(self.days, day)
+        return self.days[at - 1] if at else None
+
+
+def _post_view(post: Post, path: str, views: Mapping[str, _Dated]) -> PostView:
     boards: list[tuple[Board, str]] = []
     attributions: list[tuple[Board, str]] = []
     listed = set(post.snapshot_ids)
     for board_id in sorted(set(post.boards), key=_source_order):
-        view = views.get(board_id)
-        if view is None:
+        dated = views.get(board_id)
+        if dated is None:
             continue
+        view = dated.view
         boards.append((view.board, view.path))
-        cited = [s.as_of for s in view.history if s.id in listed]
-        if not cited:
-            day = post.published_at.date()
-            cited = [s.as_of for s in view.history if s.as_of <= day]
-        if cited:
-            attributions.append((view.board, _attribution(view.board, max(cited))))
+        cited = dated.cited(listed, post.published_at.date())
+        if cited is not None:
+            attributions.append((view.board, _attribution(view.board, cited)))
     return PostView(post, path, tuple(boards), tuple(attributions))
 
 
@@ -260,7 +311,7 @@ def post_views_of(posts: Sequence[Post], views: Sequence[BoardView]) -> list[Pos
     # Oldest first for naming, so an older post keeps its name when a newer one wants the same slug.
     by_age = sorted(posts, key=lambda p: (p.published_at, p.guid))
     post_names = assign_names((p.guid, p.slug) for p in by_age)
-    by_board = {v.board.id: v for v in views}
+    by_board = {v.board.id: _Dated(v) for v in views}
     return [_post_view(p, f"posts/{post_names[p.guid]}.html", by_board) for p in reversed(by_age)]
 
 

@@ -21,28 +21,42 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
-from tracker.models import BOARDS, CATALOGUE, Event, ModelInfo, Post, PriceRecord, Snapshot, SourceStatus
+from tracker.models import (
+    BOARDS,
+    CATALOGUE,
+    Entry,
+    Event,
+    ModelInfo,
+    Post,
+    PriceRecord,
+    Snapshot,
+    SourceStatus,
+    ValueKind,
+)
 from tracker.portfolio import Portfolio
+from tracker.site import build
 from tracker.site.build import (
     CATALOGUE_ATTRIBUTION,
     SPARK_POINTS,
     BoardIndex,
+    assemble_model_view,
     attribution,
     board_view,
+    model_history,
     model_paths,
-    model_view,
     post_views_of,
     prices_attribution,
     source_order,
     stale_notices,
 )
 from tracker.site.charts import Series
-from tracker.site.context import DatedEvent, ModelHistory, ModelView, SiteContext, StaleNotice
+from tracker.site.context import BoardView, DatedEvent, ModelHistory, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.portfolio_view import portfolio_view, with_lane
-from tracker.site.timeline import previous_comparable, timeline
+from tracker.site.timeline import model_span, previous_comparable, timeline
 
 Span = tuple[date, date]  # a model's first and last appearance on a board
 Spans = Mapping[str, Mapping[str, Span]]  # model id -> board id -> span, for every model that has a page
+StoredPoint = tuple[int, int | None, float | None, int | None]  # an entry's (snapshot id, rank, score, tokens)
 _NO_SERIES = Series((), ())
 
 
@@ -116,7 +130,8 @@ class SiteParts:
     prices: Mapping[str, tuple[PriceRecord, ...]]
     stale: Mapping[str, StaleNotice]
     portfolio: Portfolio | None
-    latest: Mapping[str, frozenset[str]]  # per board: the models in its newest snapshot
+    latest: Mapping[str, Mapping[str, Entry]]  # per board: the entries of its newest snapshot, by model
+    positions: Mapping[int, tuple[str, int]]  # snapshot id -> (its board, its place in that board's history)
     _dates: Mapping[str, tuple[list[date], list[int]]]  # per board: snapshot dates and running id sums
 
     def in_span(self, board_id: str, span: Span) -> tuple[int, int]:
@@ -204,27 +219,74 @@ def head_parts(data: HeadData) -> SiteParts:
         prices={m: tuple(p) for m, p in by_model.items()},
         stale=stale,
         portfolio=data.portfolio,
-        latest={v.board.id: frozenset(e.model_id for e in v.latest.entries) for v in views},
+        latest={v.board.id: {e.model_id: e for e in v.latest.entries} for v in views},
+        positions={s.id: (b, i) for b, h in histories.items() for i, s in enumerate(h)},
         _dates=dates,
     )
 
 
 def model_views(
-    parts: SiteParts, model_ids: Sequence[str], snapshots: Mapping[str, Sequence[Snapshot]]
+    parts: SiteParts,
+    model_ids: Sequence[str],
+    points: Mapping[str, Sequence[StoredPoint]],
+    organizations: Mapping[str, Mapping[int, str]],
 ) -> list[ModelView]:
-    """The pages of some models; `snapshots` are every board's snapshots with (at least) these models' entries."""
-    histories = sorted_histories(snapshots)
-    with_index = [
-        (v, BoardIndex(v.board, histories[v.board.id])) for v in parts.context.boards if v.board.id in histories
-    ]
+    """The pages of some models, from their chart points (`SiteReads.chart_points`) and, for a model whose
+    stored organization is empty, the organizations its entries name (`SiteReads.organizations`): the
+    views `build_context` makes from every entry of every snapshot.
+
+    A model page shows the full entry of the board's newest snapshot only (`SiteParts.latest`); its
+    display names come from the stored model (`ModelInfo`), as the entries `SiteReads` makes carry them.
+    """
     out = []
     for m in model_ids:
-        own = parts.prices.get(m, ())
-        view = model_view(
-            m, parts.infos.get(m), with_index, own, prices_attribution(own), parts.stale, parts.paths[m], parts.names[m]
-        )
+        view = _model_view(parts, m, points.get(m, ()), organizations.get(m, {}))
         out.append(view if parts.portfolio is None else with_lane(view, parts.portfolio, parts.paths))
     return out
+
+
+def _model_view(
+    parts: SiteParts, model_id: str, points: Sequence[StoredPoint], organizations: Mapping[int, str]
+) -> ModelView:
+    placed: dict[str, dict[int, StoredPoint]] = {}  # board -> place in its history -> point
+    positions = parts.positions
+    for point in points:
+        at = positions.get(point[0])
+        if at is not None:  # else a snapshot replaced by a later observation of its date
+            placed.setdefault(at[0], {})[at[1]] = point
+    info = parts.infos.get(model_id)
+    organization = info.organization if info else None
+    histories = []
+    for view in parts.context.boards:
+        board_id = view.board.id
+        own = placed.get(board_id)
+        if not own:
+            continue
+        history = parts.histories[board_id]
+        places = sorted(own)
+        first, last = history[places[0]].as_of, history[places[-1]].as_of
+        if not organization:  # the first one its entries name, in the boards' and the dates' order
+            organization = next((organizations[history[i].id] for i in places if history[i].id in organizations), None)
+        slots = model_span(view.board, history, first, last, parts._dates[board_id][0])
+        figure = 3 if view.board.value is ValueKind.TOKENS else 2
+        drawn: list[build.ChartPoint] = []
+        for _, snap in slots:
+            listed = None if snap is None else own.get(positions[snap.id][1])
+            drawn.append(None if listed is None else (listed[1], listed[figure]))
+        latest = parts.latest[board_id].get(model_id)
+        histories.append(model_history(view, latest, [day for day, _ in slots], drawn, first, last))
+    own_prices = parts.prices.get(model_id, ())
+    return assemble_model_view(
+        model_id,
+        parts.names[model_id],
+        parts.paths[model_id],
+        organization,
+        set(info.aliases) if info else set(),
+        histories,
+        own_prices,
+        prices_attribution(own_prices),
+        parts.stale,
+    )
 
 
 def model_fingerprint(parts: SiteParts, model_id: str, signature: object, spans: Mapping[str, Span]) -> str:
@@ -264,3 +326,34 @@ def model_fingerprint(parts: SiteParts, model_id: str, signature: object, spans:
         nav,
     )
     return hashlib.sha256(repr(document).encode("utf-8")).hexdigest()
+
+
+def _nav(context: SiteContext) -> tuple[object, ...]:
+    """What every page's header shows: the boards' titles and paths, the portfolio's path."""
+    return (
+        tuple((v.board.id, v.board.title, v.path) for v in context.boards),
+        None if context.portfolio is None else context.portfolio.path,
+    )
+
+
+def board_page_key(context: SiteContext, view: BoardView) -> str:
+    """A digest of everything a board page shows (board.html reads these fields of its view only)."""
+    latest, previous = view.latest, view.previous
+    document = (
+        _nav(context),
+        view.path,
+        view.board,
+        view.attribution,
+        (view.csv_path, view.json_path, view.feed_path),
+        view.events,
+        view.stale,
+        (latest.as_of, latest.window_start, latest.window_end),
+        None if previous is None else previous.as_of,
+        view.rows,
+    )
+    return hashlib.sha256(repr(document).encode("utf-8")).hexdigest()
+
+
+def post_page_key(context: SiteContext, post: PostView) -> str:
+    """A digest of everything a post page shows."""
+    return hashlib.sha256(repr((_nav(context), post)).encode("utf-8")).hexdigest()
