@@ -132,11 +132,12 @@ def _model_page(pages: _Pages, view: ModelView) -> None:
     pages.page(view.path, "model.html", view.stale, view=view)
 
 
-def head_pages(context: SiteContext) -> dict[str, bytes]:
-    """The pages about the whole site (home, boards, indexes, status, methodology, portfolio) and the assets."""
+def head_pages(context: SiteContext, *, boards: bool = True) -> dict[str, bytes]:
+    """The pages about the whole site (home, boards, indexes, status, methodology, portfolio) and the assets;
+    without the board pages with `boards=False` (`board_page` renders them one at a time)."""
     pages = _Pages(context)
     pages.page("index.html", "home.html", context.stale)
-    for view in context.boards:
+    for view in context.boards if boards else ():
         _board_page(pages, view)
     pages.page("models/index.html", "models.html")
     pages.page("posts/index.html", "archive.html")
@@ -155,6 +156,16 @@ def model_pages(context: SiteContext, models: Iterable[ModelView]) -> dict[str, 
     for model in models:
         _model_page(pages, model)
     return pages.files
+
+
+def board_page(context: SiteContext, view: BoardView) -> bytes:
+    pages = _Pages(context)
+    _board_page(pages, view)
+    return pages.files[view.path]
+
+
+def post_page(context: SiteContext, post: PostView) -> bytes:
+    return post_pages(context, (post,))[post.path]
 
 
 def post_pages(context: SiteContext, posts: Iterable[PostView]) -> dict[str, bytes]:
