@@ -51,16 +51,14 @@ def _rank_order(e: Entry) -> tuple[bool, int, str]:
 
 @dataclass
 class EntryRows:
-    """Entries read for a publish, by snapshot and by model, kept as the driver's tuples (a third of the
-    memory of `Entry` objects); the `Entry` objects are made for one page or one snapshot at a time."""
+    """Entries read for a publish, by snapshot, kept as the driver's tuples (a third of the memory of
+    `Entry` objects); the `Entry` objects are made for one snapshot at a time."""
 
     models: Mapping[int, tuple[str, str]]  # model row id -> (canonical id, current display name)
     by_snapshot: dict[int, list[EntryTuple]] = dataclasses.field(default_factory=lambda: defaultdict(list))
-    by_model: dict[str, list[EntryTuple]] = dataclasses.field(default_factory=lambda: defaultdict(list))
 
     def add(self, row: EntryTuple) -> None:
         self.by_snapshot[row[0]].append(row)
-        self.by_model[self.models[row[1]][0]].append(row)
 
     def _entries(self, rows: Iterable[EntryTuple]) -> tuple[Entry, ...]:
         models = self.models
@@ -75,33 +73,6 @@ class EntryRows:
     def snapshot(self, thin: Snapshot) -> Snapshot:
         """A snapshot with every entry it has among these rows, in rank order."""
         return dataclasses.replace(thin, entries=self._entries(self.by_snapshot.get(thin.id, ())))
-
-    def for_models(
-        self, model_ids: Iterable[str], snapshots: Mapping[str, Sequence[Snapshot]]
-    ) -> dict[str, list[Snapshot]]:
-        """Every board's snapshots, each with the entries of these models only (a model page's input)."""
-        listed: dict[int, list[EntryTuple]] = defaultdict(list)
-        for model_id in model_ids:
-            for row in self.by_model.get(model_id, ()):
-                listed[row[0]].append(row)
-        return {
-            board: [
-                dataclasses.replace(s, entries=self._entries(listed[s.id])) if s.id in listed else s for s in history
-            ]
-            for board, history in snapshots.items()
-        }
-
-    def merge(self, other: EntryRows) -> None:
-        """Add the entries of another read (of other snapshots or models) that these do not have yet."""
-        have = {(row[0], row[1]) for rows in self.by_snapshot.values() for row in rows}
-        for rows in other.by_snapshot.values():
-            for row in rows:
-                if (row[0], row[1]) not in have:
-                    self.add(row)
-
-    def forget_models(self) -> None:
-        """The model pages are done: drop the by-model lists (the rows stay for the downloads)."""
-        self.by_model = defaultdict(list)
 
     def forget_snapshot(self, snapshot_id: int) -> None:
         self.by_snapshot.pop(snapshot_id, None)
@@ -176,6 +147,7 @@ def entry_fields(row: EntryTuple, slug: str, name: str) -> dict[str, Any]:
 class SiteReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._names: dict[int, tuple[str, str]] | None = None
 
     def _connect(self) -> Connection:
         return self.engine.connect()
@@ -201,35 +173,28 @@ class SiteReads:
         return {board: [by_date[d] for d in sorted(by_date)] for board, by_date in chosen.items()}, replaced
 
     def model_names(self) -> dict[int, tuple[str, str]]:
-        with self._connect() as conn:
-            rows = conn.execute(select(db.ModelRow.id, db.ModelRow.slug, db.ModelRow.name))
-            return {row[0]: (row[1], row[2]) for row in rows}
+        """Model row id -> (canonical id, current display name); read once (a publish is one build)."""
+        if self._names is None:
+            with self._connect() as conn:
+                rows = conn.execute(select(db.ModelRow.id, db.ModelRow.slug, db.ModelRow.name))
+                self._names = {row[0]: (row[1], row[2]) for row in rows}
+        return self._names
 
-    def entries(
-        self, *, snapshot_ids: Collection[int] | None = None, model_ids: Collection[str] | None = None
-    ) -> EntryRows:
-        """Entries of some snapshots, of some models (canonical ids), or with neither every entry there is
-        (one sequential pass, the cheapest way to read them all)."""
+    def entries(self, *, snapshot_ids: Collection[int] | None = None) -> EntryRows:
+        """Entries of some snapshots, or without ids every entry there is (one sequential pass, the
+        cheapest way to read them all)."""
         models = self.model_names()
         out = EntryRows(models)
         columns = (db.EntryRow.snapshot_id, db.EntryRow.model_id, *ENTRY_COLUMNS[1:])
-        queries = []
-        if snapshot_ids is None and model_ids is None:
-            queries.append(select(*columns))
-        for chunk in _chunks(sorted(set(snapshot_ids or ()))):
-            queries.append(select(*columns).where(db.EntryRow.snapshot_id.in_(chunk)))
-        if model_ids:
-            wanted = set(model_ids)
-            ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
-            queries += [select(*columns).where(db.EntryRow.model_id.in_(chunk)) for chunk in _chunks(ids)]
-        seen: set[tuple[int, int]] = set()
+        if snapshot_ids is None:
+            queries = [select(*columns)]
+        else:
+            queries = [
+                select(*columns).where(db.EntryRow.snapshot_id.in_(c)) for c in _chunks(sorted(set(snapshot_ids)))
+            ]
         with self._connect() as conn:
             for query in queries:
                 for row in _raw_rows(conn, query):
-                    if model_ids and snapshot_ids:  # a row may come both ways
-                        if (row[0], row[1]) in seen:
-                            continue
-                        seen.add((row[0], row[1]))
                     out.add(row)
         return out
 
@@ -250,21 +215,6 @@ class SiteReads:
                 )
                 for row in _raw_rows(conn, query):
                     out[models[row[0]][0]].append(row[1:])
-        return out
-
-    def listings(self, model_ids: Collection[str]) -> dict[str, list[int]]:
-        """Per canonical model (these), the ids of the snapshots that list it (from the (model, snapshot)
-        index alone: a cheap read of what changed for a few hundred models)."""
-        models = self.model_names()
-        wanted = set(model_ids)
-        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
-        e = db.EntryRow
-        out: dict[str, list[int]] = {models[i][0]: [] for i in ids}
-        with self._connect() as conn:
-            for chunk in _chunks(ids):
-                query = select(e.model_id, e.snapshot_id).where(e.model_id.in_(chunk))
-                for model_id, snapshot_id in _raw_rows(conn, query):
-                    out[models[model_id][0]].append(snapshot_id)
         return out
 
     def organizations(self, model_ids: Collection[str]) -> dict[str, dict[int, str]]:
@@ -376,17 +326,18 @@ class SiteReads:
                 count = int(conn.scalar(select(func.count()).select_from(table)) or 0)
                 keys = list(table.primary_key.columns)
                 summary: list[Any] = [table.name, count]
-                if count <= _SMALL_TABLE:
-                    rows = conn.execute(select(table).order_by(*keys))
+                if count <= _SMALL_TABLE:  # the driver's values: no type conversion is needed to compare them
+                    rows = _raw_rows(conn, select(table).order_by(*keys))
                     summary.append([[_plain(v) for v in row] for row in rows])
                 else:
                     summary.append(_plain(conn.scalar(select(func.max(keys[0])).select_from(table))))
                 if table.name == db.FetchRow.__tablename__ and count > _SMALL_TABLE:
                     f = db.FetchRow
-                    tail = conn.execute(
+                    tail = _raw_rows(
+                        conn,
                         select(f.id, f.outcome, f.error, f.http_status, f.finished_at)
                         .order_by(f.id.desc())
-                        .limit(_FETCH_TAIL)
+                        .limit(_FETCH_TAIL),
                     )
                     summary.append([[_plain(v) for v in row] for row in tail])
                 digest.update(json.dumps(summary, sort_keys=True, default=str).encode("utf-8"))

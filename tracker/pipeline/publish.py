@@ -44,11 +44,12 @@ from tracker.pipeline.portfolio import site_portfolio
 from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, run_downloads
 from tracker.site.build import attribution, download_paths
 from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
-from tracker.site.pages import board_page, feed_files, head_pages, model_pages, post_page
+from tracker.site.pages import board_page, feeds_of, head_pages, model_pages, post_page
 from tracker.site.parts import (
     HeadData,
     SiteParts,
     Spans,
+    StoredPoint,
     board_page_key,
     head_parts,
     head_snapshot_ids,
@@ -122,7 +123,7 @@ def publish_site(
                 nonlocal copying
                 if copy is not None and not copy_there:
                     target, previous = _copy_args(copy)
-                    copying = thread.submit(export_sqlite, engine, target, previous=previous)
+                    copying = thread.submit(_durable_copy, engine, target, previous)
 
             if not may_fork:
                 start_copy()
@@ -162,6 +163,15 @@ def publish_site(
     return PublishResult(out, len(manifest.files), update.written, rendered, max(d.peak_kb for d in parts))
 
 
+def _durable_copy(engine: Engine, target: Path, previous: Path | None) -> Path:
+    """The SQLite copy, flushed to disk where it is made: the biggest file of an update is then durable
+    before the swap's own flush, which runs on this process's critical path."""
+    export_sqlite(engine, target, previous=previous)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+    return target
+
+
 def _separable(engine: Engine) -> bool:
     """Another process can open this database (not an in-memory SQLite one)."""
     return engine.dialect.name != "sqlite" or engine.url.database not in (None, "", ":memory:")
@@ -196,10 +206,14 @@ class _Plan:
         }
         unknown = set(self.signatures) - set(known)
         fresh: Spans = {}
+        # The chart points of the models whose entries changed since the last publish (read once: their
+        # spans come from them, and their pages, which must be rendered again, are drawn from them).
+        self.points: dict[str, list[StoredPoint]] = {}
         if unknown and old is None:
             fresh = reads.model_spans(replaced)  # every model: one pass over the table
-        elif unknown:  # a few models: from the snapshots that list them
-            fresh = spans_of(reads.listings(unknown), self.snapshots)
+        elif unknown:
+            self.points = reads.chart_points(unknown)
+            fresh = spans_of({m: [p[0] for p in points] for m, points in self.points.items()}, self.snapshots)
         self.spans = {**known, **fresh}
         self.infos = history.model_infos()
         self.names = {info.model_id: info.name for info in self.infos}
@@ -281,13 +295,16 @@ def _keep_or_write(update: SiteUpdate, old: Manifest | None, manifest: Manifest,
 
 
 def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> None:
-    """The head pages and feeds; a board or post page made from what the last publish made it from is kept
-    without rendering it (most of them: a new snapshot changes one board, a post never changes)."""
+    """The head pages and feeds; a board page, post page or feed made from what the last publish made it
+    from is kept without rendering it (most of them: a new snapshot changes one board, a post never
+    changes, a feed changes with the posts)."""
     context = state.parts.context
     keyed: list[tuple[str, str, Callable[[], bytes]]] = [
         (v.path, board_page_key(context, v), functools.partial(board_page, context, v)) for v in context.boards
     ]
     keyed += [(p.path, post_page_key(context, p), functools.partial(post_page, context, p)) for p in context.posts]
+    base = context.base_url
+    keyed += [(f.path, f.key(base), functools.partial(f.render, base)) for f in feeds_of(context)]
     for path, key, render in keyed:
         if old is not None and old.pages.get(path) == key and path in old.files and _still_there(update, old, path):
             update.keep(path)
@@ -295,9 +312,8 @@ def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifes
         else:
             _keep_or_write(update, old, manifest, path, render())
         manifest.pages[path] = key
-    for part in (head_pages(context, boards=False), feed_files(context)):
-        for path, data in sorted(part.items()):
-            _keep_or_write(update, old, manifest, path, data)
+    for path, data in sorted(head_pages(context, boards=False).items()):
+        _keep_or_write(update, old, manifest, path, data)
 
 
 def _keep_models(update: SiteUpdate, state: _State, old: Manifest | None, manifest: Manifest) -> list[str]:
@@ -322,7 +338,10 @@ def _render_models(tree: Tree, state: _State, models: list[str], manifest: Manif
     parts, plan = state.parts, state.plan
     for start in range(0, len(models), MODEL_CHUNK):
         chunk = models[start : start + MODEL_CHUNK]
-        points = plan.reads.chart_points(chunk)
+        points = {m: plan.points[m] for m in chunk if m in plan.points}
+        unread = [m for m in chunk if m not in points]
+        if unread:
+            points.update(plan.reads.chart_points(unread))
         unnamed = [m for m in chunk if not ((info := parts.infos.get(m)) and info.organization)]
         views = model_views(parts, chunk, points, plan.reads.organizations(unnamed) if unnamed else {})
         for path, data in sorted(model_pages(parts.context, views).items()):

@@ -412,6 +412,5 @@ def build_context(
 BoardIndex = _Index
 attribution = _attribution
 board_view = _board_view
-model_view = _model_view
 stale_notices = _stale_notices
 source_order = _source_order

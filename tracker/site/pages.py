@@ -9,7 +9,9 @@ any folder and from file://.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib.resources import files
 from typing import Any
@@ -97,7 +99,30 @@ def _feed_time(context: SiteContext) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC) if day else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _feeds(context: SiteContext) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class Feed:
+    """One feed file: where it goes, its format, what it lists."""
+
+    path: str
+    atom: bool
+    spec: FeedSpec
+
+    def render(self, base_url: str | None) -> bytes:
+        renderer = render_atom if self.atom else render_rss
+        return renderer(self.spec, path=self.path, base_url=base_url)
+
+    def key(self, base_url: str | None) -> str:
+        """A digest of everything the file says. A feed is dated by its newest item (by the data's newest
+        date only when it has none), so new data without a new post leaves it as it was."""
+        spec = self.spec
+        dated = max((i.published for i in spec.items), default=spec.updated)
+        about = (spec.key, spec.title, spec.description, spec.page)
+        document = (self.path, self.atom, base_url, about, spec.items, dated)
+        return hashlib.sha256(repr(document).encode("utf-8")).hexdigest()
+
+
+def feeds_of(context: SiteContext) -> list[Feed]:
+    """The site's feeds: every post (RSS and Atom), and each board's posts (RSS)."""
     updated = _feed_time(context)
 
     def items(posts: tuple[PostView, ...]) -> tuple[Any, ...]:
@@ -105,10 +130,7 @@ def _feeds(context: SiteContext) -> dict[str, bytes]:
 
     description = "What changed on the Arena leaderboards and OpenRouter's weekly token ranking."
     everything = FeedSpec("all", SITE_TITLE, description, "index.html", items(context.posts), updated)
-    out = {
-        "feed.xml": render_rss(everything, path="feed.xml", base_url=context.base_url),
-        "atom.xml": render_atom(everything, path="atom.xml", base_url=context.base_url),
-    }
+    out = [Feed("feed.xml", False, everything), Feed("atom.xml", True, everything)]
     for view in context.boards:
         mentions = tuple(p for p in context.posts if view.board.id in {b.id for b, _ in p.boards})
         spec = FeedSpec(
@@ -119,8 +141,12 @@ def _feeds(context: SiteContext) -> dict[str, bytes]:
             items(mentions),
             updated,
         )
-        out[view.feed_path] = render_rss(spec, path=view.feed_path, base_url=context.base_url)
+        out.append(Feed(view.feed_path, False, spec))
     return out
+
+
+def _feeds(context: SiteContext) -> dict[str, bytes]:
+    return {feed.path: feed.render(context.base_url) for feed in feeds_of(context)}
 
 
 def _board_page(pages: _Pages, view: BoardView) -> None:
@@ -173,10 +199,6 @@ def post_pages(context: SiteContext, posts: Iterable[PostView]) -> dict[str, byt
     for post in posts:
         pages.page(post.path, "post.html", post=post)
     return pages.files
-
-
-def feed_files(context: SiteContext) -> dict[str, bytes]:
-    return _feeds(context)
 
 
 def render_site(context: SiteContext) -> dict[str, bytes]:
