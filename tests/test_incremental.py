@@ -297,8 +297,42 @@ def test_a_failure_in_the_forked_helper_leaves_the_published_site_whole(history_
         return real(*args, **kwargs)
 
     monkeypatch.setattr(publishing, "model_pages", broken_in_the_child)
-    with pytest.raises(RuntimeError, match=r"forked helper failed.*template error in the helper"):
+    with pytest.raises(RuntimeError, match=r"model pages in a forked child failed.*template error in the helper"):
         publish(history_db, out)
     assert shared
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_an_update_makes_its_sqlite_copy_in_a_forked_child_from_the_start(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    started: list[str] = []
+    real = publishing._Child
+
+    class Watched(real):  # type: ignore[misc, valid-type]
+        def __init__(self, engine, work, what):
+            started.append(what)
+            super().__init__(engine, work, what)
+
+    monkeypatch.setattr(publishing, "_Child", Watched)
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+    publish(history_db, out)
+    assert started[0] == "the SQLite copy"  # before anything else of the update
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_a_failure_in_the_copy_child_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    before = tree(out)
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(publishing, "export_sqlite", broken)
+    with pytest.raises(RuntimeError, match=r"the SQLite copy in a forked child failed.*disk full"):
+        publish(history_db, out)
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

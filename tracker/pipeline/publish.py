@@ -20,6 +20,7 @@ time: memory stays bounded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import logging
@@ -58,7 +59,7 @@ from tracker.site.parts import (
     post_page_key,
     spans_of,
 )
-from tracker.site.writer import SiteUpdate, Tree, read_manifest
+from tracker.site.writer import SiteUpdate, Tree, TreeRecord, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -99,16 +100,22 @@ def publish_site(
         log.info("nothing new since the last publish: %s is up to date", out)
         return PublishResult(out, len(old.files), 0)
     manifest = Manifest(key, database)
-    with _no_cycle_collection(), SiteUpdate(out) as update:
+    with _no_cycle_collection(), SiteUpdate(out) as update, contextlib.ExitStack() as children:
+        copy = _database(update, old, manifest)  # where the SQLite copy goes, if it is not kept as it is
+        # An update's copy starts first, in a forked child (before any thread of this process starts): it
+        # takes about as long as all the rest of a small update, on the machine's other core.
+        early = None
+        if copy is not None and old is not None and workers and _separable(engine) and _can_fork():
+            early = _Child(engine, functools.partial(_durable_copy, engine, *_copy_args(copy)), "the SQLite copy")
+            children.callback(early.close)
         plan = _Plan(reads, history, old)
         job = plan.downloads(engine, update, old)
-        copy = _database(update, old, manifest)  # where the SQLite copy goes, if it is not kept as it is
         # A full build spreads over the machine: a second process writes the board histories (the biggest
         # part) and then the SQLite copy, while this one renders the pages and then the events downloads.
         split = workers and _separable(engine) and job.to_render() > BACKGROUND_BLOCKS
         # From SQLite the copy runs inside SQLite: the second process takes it. From another database
         # the rows pass through Python, and that process is busy enough: it stays here.
-        copy_there = split and engine.dialect.name == "sqlite"
+        copy_there = split and engine.dialect.name == "sqlite" and early is None
         # An update that renders many model pages shares them with a forked helper (the downloads are
         # small then: the machine's second core is free). It forks before any thread of this one starts.
         may_fork = workers and not split and _separable(engine) and _can_fork()
@@ -121,7 +128,7 @@ def publish_site(
 
             def start_copy() -> None:
                 nonlocal copying
-                if copy is not None and not copy_there:
+                if copy is not None and not copy_there and early is None:
                     target, previous = _copy_args(copy)
                     copying = thread.submit(_durable_copy, engine, target, previous)
 
@@ -139,7 +146,7 @@ def publish_site(
                 _head_files(update, state, old, manifest)
                 rendered = _render_models(update, state, dirty, manifest)
                 if helper is not None:
-                    rendered += helper.result(update, manifest)
+                    rendered += helper.pages(update, manifest)
             finally:
                 if helper is not None:
                     helper.close()
@@ -149,6 +156,8 @@ def publish_site(
                 parts = [run_downloads(replace(job, boards=()), engine), background.result()]
             if copying is not None:
                 copying.result()
+            if early is not None:
+                early.result()
         if copy is not None:
             manifest.files[DATABASE_FILE] = (manifest.database, Path(copy[0]).stat().st_size)
         for done in parts:
@@ -356,28 +365,24 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-class _Helper:
-    """A forked child rendering some model pages into the same new version of the site: it shares
-    everything this process has computed so far (copy-on-write), opens its own database connections,
-    and sends back what it wrote (pickled, through a pipe)."""
+class _Child:
+    """Work done in a forked child process: it shares everything this process has computed so far
+    (copy-on-write), opens its own database connections, and sends back its result (pickled, through
+    a pipe). `result` waits for it and raises what it raised."""
 
-    def __init__(self, engine: Engine, update: SiteUpdate, state: _State, models: list[str]) -> None:
-        folder = update.folder
-        assert folder is not None
+    def __init__(self, engine: Engine, work: Callable[[], object], what: str) -> None:
         self._read, write = os.pipe()
-        self._models = len(models)
+        self._what = what
         self._pid: int | None = os.fork()
         if self._pid == 0:  # pragma: no cover - the child (its work is checked by the files it writes)
             code = 1
             try:
                 os.close(self._read)
                 engine.dispose(close=False)  # the parent's pooled connections stay the parent's
-                tree, files = Tree(update.out_dir, folder), Manifest("", "")
-                _render_models(tree, state, models, files)
-                answer = pickle.dumps((tree.record(), files.files))
+                answer = pickle.dumps(work())
                 code = 0
             except BaseException as error:  # anything at all: the parent raises it
-                answer = pickle.dumps(RuntimeError(f"rendering model pages in the forked helper failed: {error!r}"))
+                answer = pickle.dumps(RuntimeError(f"{what} in a forked child failed: {error!r}"))
             try:
                 with os.fdopen(write, "wb") as out:
                     out.write(answer)
@@ -385,16 +390,12 @@ class _Helper:
                 os._exit(code)  # never back into the parent's code (its cleanup is the parent's)
         os.close(write)
 
-    def result(self, update: SiteUpdate, manifest: Manifest) -> int:
-        """Wait for the child; count in the files it wrote. Raises if it failed."""
+    def result(self) -> object:
         data, status = self._collect()
         done = pickle.loads(data) if data else None  # noqa: S301 - written by the child this process forked
-        if status != 0 or not isinstance(done, tuple):
-            raise done if isinstance(done, Exception) else RuntimeError(f"the forked helper failed ({status})")
-        record, files = done
-        update.adopt(record)
-        manifest.files.update(files)
-        return self._models
+        if status != 0 or isinstance(done, BaseException):
+            raise done if isinstance(done, Exception) else RuntimeError(f"{self._what}: the child failed ({status})")
+        return done
 
     def _collect(self) -> tuple[bytes, int]:
         if self._pid is None:
@@ -408,6 +409,31 @@ class _Helper:
     def close(self) -> None:
         """Wait for the child if its result was not collected (the publish failed): no zombie is left."""
         self._collect()
+
+
+class _Helper(_Child):
+    """A forked child rendering some model pages into the same new version of the site."""
+
+    def __init__(self, engine: Engine, update: SiteUpdate, state: _State, models: list[str]) -> None:
+        folder = update.folder
+        assert folder is not None
+        self._models = len(models)
+
+        def work() -> tuple[TreeRecord, dict[str, tuple[str, int]]]:
+            tree, files = Tree(update.out_dir, folder), Manifest("", "")
+            _render_models(tree, state, models, files)
+            return tree.record(), files.files
+
+        super().__init__(engine, work, "rendering model pages")
+
+    def pages(self, update: SiteUpdate, manifest: Manifest) -> int:
+        """Wait for the child; count in the files it wrote. Raises if it failed."""
+        done = self.result()
+        assert isinstance(done, tuple)
+        record, files = done
+        update.adopt(record)
+        manifest.files.update(files)
+        return self._models
 
 
 def _database(update: SiteUpdate, old: Manifest | None, manifest: Manifest) -> tuple[str, str | None] | None:
