@@ -336,3 +336,24 @@ def test_a_failure_in_the_copy_child_leaves_the_published_site_whole(history_db,
         publish(history_db, out)
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_spans_of_models_a_new_snapshot_lists_are_widened_not_read_again(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    seen: list[tuple[int, set[str]]] = []
+    real = publishing._grown_spans
+
+    def watched(*args, **kwargs):
+        spans, rest = real(*args, **kwargs)
+        seen.append((len(spans), rest))
+        return spans, rest
+
+    monkeypatch.setattr(publishing, "_grown_spans", watched)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    publish(history_db, out)
+    assert len(seen) == 1
+    widened, rest = seen[0]
+    assert widened > 0
+    assert rest == set()  # nothing left a board or was replaced: no model was read in full
+    assert_same_as_a_full_build(history_db, out, tmp_path)

@@ -217,6 +217,18 @@ class SiteReads:
                     out[models[row[0]][0]].append(row[1:])
         return out
 
+    def listings_after(self, snapshot_id: int) -> dict[str, list[int]]:
+        """Per canonical model, the ids of the snapshots newer than this one (by id) that list it: what
+        was added since a publish, from the (snapshot, model) index."""
+        models = self.model_names()
+        e = db.EntryRow
+        out: dict[str, list[int]] = defaultdict(list)
+        query = select(e.model_id, e.snapshot_id).where(e.snapshot_id > snapshot_id)
+        with self._connect() as conn:
+            for model_id, listed in _raw_rows(conn, query):
+                out[models[model_id][0]].append(listed)
+        return dict(out)
+
     def organizations(self, model_ids: Collection[str]) -> dict[str, dict[int, str]]:
         """Per canonical model (these), the organization its entries name, by snapshot id (where one does)."""
         models = self.model_names()

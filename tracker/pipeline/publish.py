@@ -27,7 +27,7 @@ import logging
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,7 +38,7 @@ from sqlalchemy import Engine
 
 from tracker.dbcopy import export_sqlite
 from tracker.history import History
-from tracker.history_site import SiteReads
+from tracker.history_site import Signature, SiteReads
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules
 from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
@@ -49,7 +49,7 @@ from tracker.site.pages import board_page, feeds_of, head_pages, model_pages, po
 from tracker.site.parts import (
     HeadData,
     SiteParts,
-    Spans,
+    Span,
     StoredPoint,
     board_page_key,
     head_parts,
@@ -165,6 +165,7 @@ def publish_site(
             manifest.files.update(done.files)
             manifest.blocks.update(done.blocks)
         manifest.names = dict(state.parts.names)
+        manifest.newest_snapshot = plan.newest
         update.commit(manifest.to_bytes())
     log.info(
         "published %d files to %s (%d written, %d model pages)", len(manifest.files), out, update.written, rendered
@@ -214,15 +215,19 @@ class _Plan:
             if self.signatures.get(m) == record.signature
         }
         unknown = set(self.signatures) - set(known)
-        fresh: Spans = {}
-        # The chart points of the models whose entries changed since the last publish (read once: their
-        # spans come from them, and their pages, which must be rendered again, are drawn from them).
+        fresh: dict[str, Mapping[str, Span]] = {}
+        self.newest = max([s.id for h in chosen.values() for s in h] + list(replaced), default=0)
+        # The chart points of the models whose spans cannot be told from what the last publish recorded
+        # and what was added since (read once: their spans come from them, and their pages from them).
         self.points: dict[str, list[StoredPoint]] = {}
         if unknown and old is None:
-            fresh = reads.model_spans(replaced)  # every model: one pass over the table
-        elif unknown:
-            self.points = reads.chart_points(unknown)
-            fresh = spans_of({m: [p[0] for p in points] for m, points in self.points.items()}, self.snapshots)
+            fresh = dict(reads.model_spans(replaced))  # every model: one pass over the table
+        elif unknown and old is not None:
+            fresh, rest = _grown_spans(reads, old, unknown, self.signatures, replaced, self.snapshots)
+            if rest:
+                self.points = reads.chart_points(rest)
+                listed = {m: [p[0] for p in points] for m, points in self.points.items()}
+                fresh.update(spans_of(listed, self.snapshots))
         self.spans = {**known, **fresh}
         self.infos = history.model_infos()
         self.names = {info.model_id: info.name for info in self.infos}
@@ -247,6 +252,40 @@ class _Plan:
             boards=tuple(boards),
             stale=stale,
         )
+
+
+def _grown_spans(
+    reads: SiteReads,
+    old: Manifest,
+    models: set[str],
+    signatures: Mapping[str, Signature],
+    replaced: set[int],
+    snapshots: Mapping[str, list[Snapshot]],
+) -> tuple[dict[str, Mapping[str, Span]], set[str]]:
+    """The spans of models whose only change since the last publish is new snapshots listing them (their
+    signature is the recorded one plus those snapshots: nothing left or was replaced): the recorded spans
+    widened by the new snapshots' dates. The other models are returned to be read in full."""
+    if old.newest_snapshot is None:
+        return {}, set(models)
+    added = reads.listings_after(old.newest_snapshot)
+    spans: dict[str, Mapping[str, Span]] = {}
+    rest: set[str] = set()
+    for m in models:
+        ids = [i for i in added.get(m, ()) if i not in replaced]
+        record = old.models.get(m)
+        if not ids:
+            rest.add(m)
+            continue
+        count, low, high, total = record.signature if record is not None else (0, min(ids), max(ids), 0)
+        if signatures.get(m) != (count + len(ids), min(low, *ids), max(high, *ids), total + sum(ids)):
+            rest.add(m)
+            continue
+        widened = dict(record.spans) if record is not None else {}
+        for board, (first, last) in spans_of({m: ids}, snapshots).get(m, {}).items():
+            was = widened.get(board)
+            widened[board] = (first, last) if was is None else (min(first, was[0]), max(last, was[1]))
+        spans[m] = widened
+    return spans, rest
 
 
 class _State:

@@ -2,10 +2,10 @@
 
 It records the build (a digest of the code, the templates and the settings), the database fingerprint,
 every file's digest and size, each model page's fingerprint with the signature and spans it was made
-from, a digest of what each board and post page was made from, the model names the downloads were
-written with, and where each block of a big download lies in its file. The next publish skips whatever
-did not change; a manifest of another build, or one it cannot read, counts as none (everything is made
-again).
+from, a digest of what each board and post page was made from, the newest snapshot id, the model names
+the downloads were written with, and where each block of a big download lies in its file. The next
+publish skips whatever did not change; a manifest of another build, or one it cannot read, counts as
+none (everything is made again).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Manifest:
     names: dict[str, str] = field(default_factory=dict)  # model id -> the name the downloads show
     blocks: dict[str, list[Block]] = field(default_factory=dict)  # download path -> its blocks in order
     pages: dict[str, str] = field(default_factory=dict)  # head page path -> digest of what it was made from
+    newest_snapshot: int | None = None  # the highest snapshot id the history had
 
     def to_bytes(self) -> bytes:
         document = {
@@ -64,6 +65,7 @@ class Manifest:
             "names": dict(sorted(self.names.items())),
             "blocks": {p: [[b.key, b.start, b.end] for b in blocks] for p, blocks in sorted(self.blocks.items())},
             "pages": dict(sorted(self.pages.items())),
+            "newest_snapshot": self.newest_snapshot,
         }
         return (json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
@@ -91,6 +93,7 @@ class Manifest:
                 names={str(m): str(n) for m, n in doc["names"].items()},
                 blocks={p: [Block(str(k), int(a), int(b)) for k, a, b in v] for p, v in doc["blocks"].items()},
                 pages={str(p): str(k) for p, k in doc.get("pages", {}).items()},
+                newest_snapshot=None if doc.get("newest_snapshot") is None else int(doc["newest_snapshot"]),
             )
         except (ValueError, KeyError, TypeError, IndexError):
             return None
