@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from tracker import db
@@ -26,8 +26,21 @@ from tracker.models import (
     ParsedSnapshot,
     Post,
 )
-from tracker.store_identity import Aliases, models_by_alias
-from tracker.store_rows import compress, decompress, entry_row, fetch_row, insert_rows
+from tracker.store_identity import Identities, PriceRow, Remembered, models_by_alias
+from tracker.store_rows import (
+    ENTRY_COLUMNS,
+    FETCH_COLUMNS,
+    compress,
+    date_param,
+    decompress,
+    entry_row,
+    fetch_row,
+    insert_row,
+    insert_rows,
+    run_plain,
+    run_sql,
+    select_rows,
+)
 from tracker.validate import content_hash
 
 __all__ = [  # compress and decompress live in store_rows; importable from here as before
@@ -41,6 +54,29 @@ __all__ = [  # compress and decompress live in store_rows; importable from here 
 ]
 
 _CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
+_SNAPSHOT_COLUMNS = (
+    "board_id",
+    "as_of",
+    "window_start",
+    "window_end",
+    "observed_at",
+    "fetch_id",
+    "content_hash",
+    "row_count",
+    "method",
+    "rank_kind",
+    "notes",
+)
+_PRICE_COLUMNS = (
+    "model_id",
+    "observed_on",
+    "catalog_id",
+    "name",
+    "prompt_price_per_m",
+    "completion_price_per_m",
+    "context_length",
+    "fetch_id",
+)
 
 
 @dataclass(frozen=True)
@@ -85,23 +121,74 @@ class MatchRecord:
 
 
 class Store:
+    """Writes by SQLAlchemy Core statements on one connection per transaction (no ORM objects: loading
+    them, autoflushing and flushing them one at a time was most of the cost of a bulk load).
+
+    On SQLite the models, aliases, newest prices and boards read or written are remembered from one
+    transaction to the next, and trusted only while the database cannot have changed in between: the
+    same connection, no commit by another one (`PRAGMA data_version`), no schema change, no other write
+    on this one (its total change count). On PostgreSQL nothing is remembered from one call to the next.
+    """
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = db.writer(engine)
-        self._bulk: Session | None = None  # the open `bulk()` block's session
-
-    def _session(self) -> Session:
-        return Session(self._writer, expire_on_commit=False)
+        self._bulk: Connection | None = None  # the open `bulk()` block's connection
+        self._remembered = Remembered()
+        # The SQLite connection, its data and schema versions and its change count as our last transaction left them.
+        self._mark: tuple[object, tuple[int, ...], int | None] | None = None
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def _transaction(self) -> Iterator[Connection]:
         """One method's transaction: its own, or a savepoint inside the open `bulk` block."""
-        if self._bulk is not None:
-            with self._bulk.begin_nested():
-                yield self._bulk
+        conn = self._bulk
+        if conn is None:
+            with self._own_transaction() as conn:
+                yield conn
             return
-        with self._session() as session, session.begin():
-            yield session
+        if conn.dialect.name != "sqlite":
+            self._forget()  # others' commits show inside a PostgreSQL transaction: read afresh each call
+        # SAVEPOINT by the driver: `begin_nested` costs more than the statements of a small call.
+        run_plain(conn, "SAVEPOINT store_call")
+        try:
+            yield conn
+        except BaseException:
+            self._forget()
+            run_plain(conn, "ROLLBACK TO SAVEPOINT store_call")
+            run_plain(conn, "RELEASE SAVEPOINT store_call")
+            raise
+        run_plain(conn, "RELEASE SAVEPOINT store_call")
+
+    @contextlib.contextmanager
+    def _own_transaction(self) -> Iterator[Connection]:
+        try:
+            with self._writer.begin() as conn:
+                versions = self._recall(conn)
+                yield conn
+                if versions is not None:  # still inside the transaction: no one else can have written yet
+                    raw = conn.connection.dbapi_connection
+                    self._mark = (raw, versions, _total_changes(raw))
+        except BaseException:
+            self._forget()
+            raise
+
+    def _recall(self, conn: Connection) -> tuple[int, ...] | None:
+        """Forget what is remembered unless the database is as our last transaction left it; the SQLite
+        versions to compare with next time (None on other backends, where nothing is kept)."""
+        raw = conn.connection.dbapi_connection
+        if conn.dialect.name != "sqlite" or _total_changes(raw) is None:
+            self._forget()
+            return None
+        # Read after BEGIN IMMEDIATE: no other connection can commit until this transaction ends.
+        versions = tuple(conn.exec_driver_sql("SELECT * FROM pragma_data_version(), pragma_schema_version()").one())
+        mark = self._mark
+        if mark is None or mark[0] is not raw or mark[1:] != (versions, _total_changes(raw)):
+            self._forget()
+        return versions
+
+    def _forget(self) -> None:
+        self._remembered.forget()
+        self._mark = None
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
@@ -114,8 +201,8 @@ class Store:
         """
         if self._bulk is not None:
             raise RuntimeError("Store.bulk() blocks do not nest")
-        with self._session() as session, session.begin():
-            self._bulk = session
+        with self._own_transaction() as conn:
+            self._bulk = conn
             try:
                 yield
             finally:
@@ -124,23 +211,20 @@ class Store:
     # ---- fetch attempts
 
     def record_fetch(self, record: FetchRecord) -> int:
-        with self._transaction() as session:
-            # A plain INSERT ... RETURNING: an attempt row is never read back here, so no ORM object.
-            return int(session.execute(insert(db.FetchRow).returning(db.FetchRow.id), fetch_row(record)).scalar_one())
+        with self._transaction() as conn:
+            return insert_row(conn, db.FetchRow.__tablename__, FETCH_COLUMNS, fetch_row(record))
 
     def record_fetches(self, records: Sequence[FetchRecord]) -> int:
         """Record many attempts at once, in one transaction (bulk imports, backfills); returns how many."""
         if records:
-            with self._transaction() as session:
-                insert_rows(session, db.FetchRow.__tablename__, [fetch_row(r) for r in records])
+            with self._transaction() as conn:
+                insert_rows(conn, db.FetchRow.__tablename__, FETCH_COLUMNS, [fetch_row(r) for r in records])
         return len(records)
 
     def set_fetch_outcome(self, fetch_id: int, outcome: str, error: str | None = None) -> None:
-        with self._transaction() as session:
-            result = session.execute(
-                update(db.FetchRow).where(db.FetchRow.id == fetch_id).values(outcome=outcome, error=error)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+        with self._transaction() as conn:
+            result = run_sql(conn, "UPDATE fetches SET outcome = ?, error = ? WHERE id = ?", [outcome, error, fetch_id])
+            if result.rowcount != 1:
                 raise ValueError(f"no fetch attempt #{fetch_id}")
 
     def raw_captures(self, source: str | None = None) -> Iterator[RawCapture]:
@@ -174,44 +258,52 @@ class Store:
         """Store a validated capture; the same content twice is one snapshot ("unchanged")."""
         digest = content_hash(parsed)
         board = BOARDS[parsed.board]
-        with self._transaction() as session:
-            self._ensure_board(session, parsed.board)
-            existing = session.scalar(
-                select(db.SnapshotRow).where(
-                    db.SnapshotRow.board_id == parsed.board, db.SnapshotRow.content_hash == digest
-                )
+        with self._transaction() as conn:
+            self._ensure_board(conn, parsed.board)
+            existing = select_rows(
+                conn,
+                "SELECT id, as_of, row_count FROM snapshots WHERE board_id = ? AND content_hash = ?",
+                [parsed.board, digest],
+                dates=(1,),
             )
-            if existing is not None:
-                return SaveResult("unchanged", existing.id, parsed.board, existing.as_of, existing.row_count)
-            models = self._resolve_models(session, board.source, parsed.entries, parsed.as_of)
+            if existing:
+                snapshot_id, as_of, row_count = existing[0]
+                return SaveResult("unchanged", snapshot_id, parsed.board, as_of, row_count)
+            models = self._resolve_models(conn, board.source, parsed.entries, parsed.as_of)
             kinds = {e.rank_kind for e in parsed.entries}
-            snapshot = db.SnapshotRow(
-                board_id=parsed.board,
-                as_of=parsed.as_of,
-                window_start=parsed.window_start,
-                window_end=parsed.window_end,
-                observed_at=observed_at,
-                fetch_id=fetch_id,
-                content_hash=digest,
-                row_count=len(parsed.entries),
-                method=parsed.method,
-                rank_kind=str(kinds.pop()) if len(kinds) == 1 else "mixed",
-                notes=parsed.notes,
+            snapshot_id = insert_row(
+                conn,
+                db.SnapshotRow.__tablename__,
+                _SNAPSHOT_COLUMNS,
+                (
+                    parsed.board,
+                    parsed.as_of,
+                    parsed.window_start,
+                    parsed.window_end,
+                    observed_at,
+                    fetch_id,
+                    digest,
+                    len(parsed.entries),
+                    parsed.method,
+                    str(kinds.pop()) if len(kinds) == 1 else "mixed",
+                    parsed.notes,
+                ),
             )
-            session.add(snapshot)
-            session.flush()
             insert_rows(
-                session,
+                conn,
                 db.EntryRow.__tablename__,
-                [entry_row(snapshot.id, models[e.key].id, e) for e in parsed.entries],
+                ENTRY_COLUMNS,
+                [entry_row(snapshot_id, models[e.key], e) for e in parsed.entries],
             )
-            return SaveResult("new", snapshot.id, parsed.board, parsed.as_of, len(parsed.entries))
+            return SaveResult("new", snapshot_id, parsed.board, parsed.as_of, len(parsed.entries))
 
-    def _ensure_board(self, session: Session, board_id: str) -> None:
-        if session.get(db.BoardRow, board_id) is None:
+    def _ensure_board(self, conn: Connection, board_id: str) -> None:
+        if board_id in self._remembered.boards:
+            return
+        if not select_rows(conn, "SELECT id FROM boards WHERE id = ?", [board_id]):
             board = BOARDS[board_id]
-            session.add(
-                db.BoardRow(
+            conn.execute(
+                insert(db.BoardRow).values(
                     id=board.id,
                     title=board.title,
                     source=board.source,
@@ -219,87 +311,63 @@ class Store:
                     window_kind=str(board.window),
                 )
             )
-            session.flush()
+        self._remembered.boards.add(board_id)
 
-    def _resolve_models(
-        self, session: Session, source: str, entries: Sequence[Entry], as_of: date
-    ) -> dict[str, db.ModelRow]:
+    def _resolve_models(self, conn: Connection, source: str, entries: Sequence[Entry], as_of: date) -> dict[str, int]:
         """Find or create the canonical model behind each upstream key; keep display names current."""
-        found = models_by_alias(session, source, "key", [e.key for e in entries])
-        aliases = Aliases(session, [m.id for m in found.values()])
+        identities = Identities(conn, source, [e.key for e in entries], self._remembered)
         for entry in entries:
-            model = found.get(entry.key)
+            model = identities.get(entry.key)
             if model is None:
-                model = self._new_model(session, aliases, source, entry.key, entry.organization, as_of)
-                found[entry.key] = model
+                model = identities.create(entry.key, entry.organization, as_of)
             if entry.model != entry.key:
-                aliases.rename(model, entry.model, as_of)
+                identities.rename(model, entry.model, as_of)
             for alias in entry.aliases:
-                aliases.add(model, "name", alias, as_of)
-            if entry.organization and not model.organization:
-                model.organization = entry.organization
-        return found
-
-    def _new_model(
-        self,
-        session: Session,
-        aliases: Aliases,
-        source: str,
-        key: str,
-        organization: str | None,
-        as_of: date,
-    ) -> db.ModelRow:
-        slug = key
-        if session.scalar(select(db.ModelRow.id).where(db.ModelRow.slug == slug)) is not None:
-            slug = f"{source}:{key}"  # two sources used the same key for different models
-        model = db.ModelRow(slug=slug, source=source, name=key, name_as_of=None, organization=organization)
-        session.add(model)
-        session.flush()
-        aliases.add(model, "key", key, as_of)
-        return model
+                identities.add(model, "name", alias, as_of)
+            identities.fill_organization(model, entry.organization)
+        identities.write()
+        return identities.ids()
 
     # ---- catalogue
 
     def save_catalog(self, catalog: ParsedCatalog, *, fetch_id: int | None) -> CatalogResult:
         """Store catalogue prices and context lengths, one row per model only when they change."""
-        changes = new_models = 0
-        with self._transaction() as session:
+        new_models = 0
+        with self._transaction() as conn:
             keys = [m.slug for m in catalog.models]  # canonical slug plus any :variant, as the rankings key it
-            found = models_by_alias(session, "openrouter", "key", keys)
-            aliases = Aliases(session, [m.id for m in found.values()])
-            latest = _latest_prices(session, [m.id for m in found.values()], catalog.as_of)
+            identities = Identities(conn, "openrouter", keys, self._remembered)
+            ids = [m.id for m in identities.by_key.values() if m.id is not None]
+            latest = _latest_prices(conn, self._remembered, ids, catalog.as_of)
+            changed = []
             for key, item in sorted(zip(keys, catalog.models, strict=True), key=lambda pair: pair[0]):
-                model = found.get(key)
+                model = identities.get(key)
                 if model is None:
-                    model = self._new_model(session, aliases, "openrouter", key, item.organization, catalog.as_of)
-                    found[key] = model
+                    model = identities.create(key, item.organization, catalog.as_of)
                     new_models += 1
-                aliases.rename(model, item.name, catalog.as_of)
-                aliases.add(model, "catalog_id", item.catalog_id, catalog.as_of)
-                if item.organization and not model.organization:
-                    model.organization = item.organization
+                identities.rename(model, item.name, catalog.as_of)
+                identities.add(model, "catalog_id", item.catalog_id, catalog.as_of)
+                identities.fill_organization(model, item.organization)
                 observed = (
                     _price(item.prompt_price_per_m),
                     _price(item.completion_price_per_m),
                     item.context_length,
                     item.catalog_id,
                 )
-                before = latest.get(model.id)
+                before = latest.get(model.id) if model.id is not None else None
                 if before is not None and (before[0] == catalog.as_of or before[1:] == observed):
                     continue
-                session.add(
-                    db.CatalogPriceRow(
-                        model_id=model.id,
-                        observed_on=catalog.as_of,
-                        catalog_id=item.catalog_id,
-                        name=item.name,
-                        prompt_price_per_m=observed[0],
-                        completion_price_per_m=observed[1],
-                        context_length=item.context_length,
-                        fetch_id=fetch_id,
-                    )
-                )
-                changes += 1
+                changed.append((model, item, observed))
+            identities.write()
+            rows: list[tuple[object, ...]] = []
+            for model, item, (prompt, completion, context, catalog_id) in changed:
+                model_id = model.id
+                assert model_id is not None  # written above
+                rows.append((model_id, catalog.as_of, catalog_id, item.name, prompt, completion, context, fetch_id))
+                newest = self._remembered.prices.get(model_id)
+                if newest is None or catalog.as_of > newest[0]:
+                    self._remembered.prices[model_id] = (catalog.as_of, prompt, completion, context, catalog_id)
+            insert_rows(conn, db.CatalogPriceRow.__tablename__, _PRICE_COLUMNS, rows)
+        changes = len(changed)
         status = "new" if changes or new_models else "unchanged"
         return CatalogResult(status, len(catalog.models), changes, new_models)
 
@@ -316,14 +384,14 @@ class Store:
         keyed = list(keyed)
         if not keyed:
             return 0
-        with self._transaction() as session:
-            self._ensure_board(session, board)
+        with self._transaction() as conn:
+            self._ensure_board(conn, board)
             known = set(
-                session.scalars(select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed])))
+                conn.scalars(select(db.EventRow.event_key).where(db.EventRow.event_key.in_([k for k, _ in keyed])))
             )
             slugs = {e.model_id for _, e in keyed if e.model_id}
             ids: dict[str, int] = dict(
-                session.execute(select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))).all()
+                conn.execute(select(db.ModelRow.slug, db.ModelRow.id).where(db.ModelRow.slug.in_(slugs))).all()
             )
             rows = []
             for key, ev in keyed:
@@ -348,17 +416,17 @@ class Store:
                     }
                 )
             if rows:
-                session.execute(insert(db.EventRow), rows)
+                conn.execute(insert(db.EventRow), rows)
             return len(rows)
 
     def save_post(self, post: Post) -> bool:
         """Store a post once; a stored post is never rewritten, so its GUID and text stay stable."""
         text_hash = hashlib.sha256(post.text.encode("utf-8")).hexdigest()
-        with self._transaction() as session:
-            if session.scalar(select(db.PostRow.id).where(db.PostRow.guid == post.guid)) is not None:
+        with self._transaction() as conn:
+            if conn.scalar(select(db.PostRow.id).where(db.PostRow.guid == post.guid)) is not None:
                 return False
-            session.add(
-                db.PostRow(
+            conn.execute(
+                insert(db.PostRow).values(
                     guid=post.guid,
                     slug=post.slug,
                     title=post.title,
@@ -375,8 +443,12 @@ class Store:
     # ---- scheduled job runs
 
     def record_job_run(self, job: str, started_at: datetime, finished_at: datetime, exit_code: int) -> None:
-        with self._transaction() as session:
-            session.add(db.JobRunRow(job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code))
+        with self._transaction() as conn:
+            conn.execute(
+                insert(db.JobRunRow).values(
+                    job=job, started_at=started_at, finished_at=finished_at, exit_code=exit_code
+                )
+            )
 
     # ---- cross-source identity
 
@@ -386,14 +458,14 @@ class Store:
         Rows are keyed by the Arena model, so storing the same decisions again leaves the table as it was.
         An unknown Arena or OpenRouter key is a ValueError and nothing is written.
         """
-        with self._transaction() as session:
-            arena = models_by_alias(session, "arena", "key", [r.arena_key for r in records])
+        with self._transaction() as conn:
+            arena = models_by_alias(conn, "arena", "key", [r.arena_key for r in records])
             targets = [r.openrouter_key for r in records if r.openrouter_key is not None]
-            openrouter = models_by_alias(session, "openrouter", "key", targets)
+            openrouter = models_by_alias(conn, "openrouter", "key", targets)
             wanted: dict[int, dict[str, object]] = {}
             for record in records:
                 model = arena.get(record.arena_key)
-                if model is None:
+                if model is None or model.id is None:
                     raise ValueError(f"no stored Arena model has the key {record.arena_key!r}")
                 target = None
                 if record.openrouter_key is not None:
@@ -410,12 +482,18 @@ class Store:
                     "catalogue_as_of": catalogue_as_of,
                 }
             rows = [wanted[key] for key in sorted(wanted)]
-            if _stored_matches(session) == rows:
+            if _stored_matches(conn) == rows:
                 return False
-            session.execute(delete(db.ModelMatchRow))
+            conn.execute(delete(db.ModelMatchRow))
             if rows:
-                session.execute(insert(db.ModelMatchRow), rows)
+                conn.execute(insert(db.ModelMatchRow), rows)
             return True
+
+
+def _total_changes(dbapi_connection: object) -> int | None:
+    """Rows changed through an SQLite connection since it opened (None: the driver does not say)."""
+    count = getattr(dbapi_connection, "total_changes", None)
+    return count if isinstance(count, int) else None
 
 
 def _price(value: Decimal | None) -> float | None:
@@ -423,45 +501,51 @@ def _price(value: Decimal | None) -> float | None:
 
 
 def _latest_prices(
-    session: Session, model_ids: Sequence[int], on_or_before: date
-) -> dict[int, tuple[date, float | None, float | None, int | None, str]]:
-    """Each model's most recent stored price observation up to a day."""
-    out: dict[int, tuple[date, float | None, float | None, int | None, str]] = {}
-    ids = sorted(set(model_ids))
-    for start in range(0, len(ids), _CHUNK):
-        price = db.CatalogPriceRow
+    conn: Connection, remembered: Remembered, model_ids: Sequence[int], on_or_before: date
+) -> dict[int, PriceRow]:
+    """Each model's most recent stored price observation up to a day.
+
+    Each model's newest observation is remembered; only models whose newest one is later than the day
+    (a catalogue older than what is stored) are looked up again.
+    """
+    unknown = sorted({i for i in model_ids if i not in remembered.prices})
+    newest = _newest_prices(conn, unknown, date.max)
+    for model_id in unknown:
+        remembered.prices[model_id] = newest.get(model_id)
+    out: dict[int, PriceRow] = {}
+    later: list[int] = []
+    for model_id in model_ids:
+        row = remembered.prices[model_id]
+        if row is not None and row[0] <= on_or_before:
+            out[model_id] = row
+        elif row is not None:
+            later.append(model_id)
+    out.update(_newest_prices(conn, sorted(set(later)), on_or_before))
+    return out
+
+
+def _newest_prices(conn: Connection, model_ids: Sequence[int], on_or_before: date) -> dict[int, PriceRow]:
+    out: dict[int, PriceRow] = {}
+    for start in range(0, len(model_ids), _CHUNK):
         # Only each model's newest row: the history of a model's prices grows with every change.
-        newest = (
-            select(price.model_id, func.max(price.observed_on).label("observed_on"))
-            .where(price.model_id.in_(ids[start : start + _CHUNK]), price.observed_on <= on_or_before)
-            .group_by(price.model_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(
-                price.model_id,
-                price.observed_on,
-                price.prompt_price_per_m,
-                price.completion_price_per_m,
-                price.context_length,
-                price.catalog_id,
-            ).join(newest, and_(newest.c.model_id == price.model_id, newest.c.observed_on == price.observed_on))
+        rows = select_rows(
+            conn,
+            "SELECT p.model_id, p.observed_on, p.prompt_price_per_m, p.completion_price_per_m, p.context_length,"
+            " p.catalog_id FROM catalog_prices AS p JOIN ("
+            "SELECT model_id, max(observed_on) AS observed_on FROM catalog_prices"
+            " WHERE model_id IN (?) AND observed_on <= ? GROUP BY model_id"
+            ") AS newest ON newest.model_id = p.model_id AND newest.observed_on = p.observed_on",
+            [list(model_ids[start : start + _CHUNK]), date_param(conn, on_or_before)],
+            dates=(1,),
         )
         for model_id, observed_on, prompt, completion, context, catalog_id in rows:
             out[model_id] = (observed_on, prompt, completion, context, catalog_id)
     return out
 
 
-def _stored_matches(session: Session) -> list[dict[str, object]]:
+def _stored_matches(conn: Connection) -> list[dict[str, object]]:
     """The stored matches in the shape `save_matches` writes them, by Arena model."""
-    return [
-        {
-            "arena_model_id": row.arena_model_id,
-            "openrouter_model_id": row.openrouter_model_id,
-            "method": row.method,
-            "mode": row.mode,
-            "reason": row.reason,
-            "catalogue_as_of": row.catalogue_as_of,
-        }
-        for row in session.scalars(select(db.ModelMatchRow).order_by(db.ModelMatchRow.arena_model_id))
-    ]
+    match = db.ModelMatchRow
+    columns = (match.arena_model_id, match.openrouter_model_id, match.method, match.mode, match.reason)
+    rows = conn.execute(select(*columns, match.catalogue_as_of).order_by(match.arena_model_id))
+    return [dict(row._mapping) for row in rows]

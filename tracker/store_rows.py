@@ -1,5 +1,5 @@
-"""Rows for the store's bulk writes: the snapshot's content hash, the attempt and entry rows, and an INSERT
-that hands many rows to the driver's own executemany.
+"""Rows for the store's bulk writes: the attempt and entry rows, and INSERTs that hand many rows to the
+driver's own executemany.
 
 Loading years of history (imports, backfills, the benchmark) writes hundreds of thousands of entries and
 attempts; SQLAlchemy's per-row statement machinery and `dataclasses.asdict` were most of that cost.
@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, CursorResult, Date, Dialect
+from sqlalchemy.exc import DBAPIError
 
 from tracker import db
 from tracker.models import Entry, FetchRecord, RankKind
@@ -27,82 +28,242 @@ def decompress(body: bytes) -> bytes:
     return zlib.decompress(body)
 
 
-def insert_rows(session: Session, table: str, rows: Sequence[dict[str, object]]) -> None:
-    """INSERT many rows by the driver's own executemany, each value through SQLAlchemy's bind processor.
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """INSERT many rows (values in `columns` order) by the driver's own executemany, each value through
+    SQLAlchemy's bind processor.
 
     Hundreds of entries per snapshot (and a day of fetch attempts) made SQLAlchemy's per-row statement
     machinery the slowest part of storing them; the values still go through the columns' own type
-    processing (UTC datetimes, dates, binaries), so what lands is what an ORM insert would write.
+    processing (UTC datetimes, dates, floats), so what lands is what an ORM insert would write.
     """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect
-    columns = list(rows[0])
-    processors = _bind_processors(table, dialect, tuple(columns))
-    quote = dialect.identifier_preparer.quote
+    if rows:
+        statement = _statement(conn, table, tuple(columns), returning=False)
+        conn.exec_driver_sql(statement.sql, statement.process(conn, rows))
+
+
+def insert_row(conn: Connection, table: str, columns: Sequence[str], row: Sequence[object]) -> int:
+    """INSERT one row (values in `columns` order) and return its new id."""
+    statement = _statement(conn, table, tuple(columns), returning=True)
+    return int(conn.exec_driver_sql(statement.sql, statement.process(conn, [row])[0]).scalar_one())
+
+
+def select_rows(
+    conn: Connection, sql: str, params: Sequence[object] = (), dates: Sequence[int] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows of a SELECT run by the driver (see `run_sql`); the values at positions `dates` read as the DATE
+    column type reads them (SQLite hands back text).
+
+    The store's lookups pass hundreds of keys at a time; SQLAlchemy's expansion of `IN (...)` and its
+    row objects cost more than the query itself.
+    """
+    result = run_sql(conn, sql, params)
+    try:
+        rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    read = _date_reader(conn.dialect) if dates else None
+    if read is None or not rows:
+        return rows
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i in dates:
+        columns[i] = list(map(read, columns[i]))
+    return list(zip(*columns, strict=True))
+
+
+def run_sql(conn: Connection, sql: str, params: Sequence[object] = ()) -> CursorResult[Any]:
+    """Run one statement by the driver, without SQLAlchemy's compiling: `?` marks each parameter, and a
+    list parameter is the whole of an `IN (?)`: its items as parameters, or on PostgreSQL one array
+    (`= ANY(...)`: the same text each time, which the server plans once). Values go to the driver as they
+    are (see `date_param`)."""
+    dialect = conn.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    names, marks = ", ".join(quote(c) for c in columns), ", ".join([mark] * len(columns))
-    sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the table definition
-    values = [
-        tuple(row[c] if process is None else process(row[c]) for c, process in zip(columns, processors, strict=True))
-        for row in rows
-    ]
-    session.connection().exec_driver_sql(sql, values)
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} marks for {len(params)} parameters")
+    text, values = [parts[0]], []
+    for param, part in zip(params, parts[1:], strict=True):
+        if not isinstance(param, list):
+            text += [mark, part]
+            values.append(param)
+            continue
+        if not (text[-1].endswith(" IN (") and part.startswith(")")):
+            raise ValueError(f"a list parameter stands for the whole of an IN (?): {sql!r}")
+        if dialect.name == "postgresql":
+            text[-1] = text[-1].removesuffix(" IN (") + " = ANY("
+            text += [mark, part]
+            values.append(param)
+        else:
+            text += [", ".join([mark] * len(param)) if param else "NULL", part]
+            values.extend(param)
+    return conn.exec_driver_sql("".join(text), tuple(values))
 
 
-_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+def run_plain(conn: Connection, sql: str) -> None:
+    """A statement without parameters or rows (SAVEPOINT, RELEASE) on the driver's connection itself:
+    SQLAlchemy's statement machinery costs far more than these do. A driver error is raised as the
+    SQLAlchemy error `exec_driver_sql` would raise."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
 
 
-def _bind_processors(table: str, dialect: Dialect, columns: tuple[str, ...]) -> list[Callable[[Any], Any] | None]:
-    key = (table, dialect.name, columns)
-    if key not in _PROCESSORS:
+def date_param(conn: Connection, value: date) -> object:
+    """A date as the DATE column type hands it to this dialect's driver, for `select_rows`."""
+    write = _date_processors(conn.dialect)[1]
+    return value if write is None else write(value)
+
+
+def _date_reader(dialect: Dialect) -> Callable[[Any], Any] | None:
+    return _date_processors(dialect)[0]
+
+
+_DATES: dict[str, tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
+
+
+def _date_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    """How the DATE type reads a value from this dialect's driver, and writes one to it."""
+    found = _DATES.get(dialect.name)
+    if found is None:
+        impl = Date().dialect_impl(dialect)
+        found = _DATES[dialect.name] = (impl.result_processor(dialect, None), impl.bind_processor(dialect))
+    return found
+
+
+class _Statement:
+    """An INSERT's SQL for one dialect, with the bind processors of its columns."""
+
+    def __init__(self, sql: str, processors: Sequence[Callable[[Any], Any] | None]) -> None:
+        self.sql = sql
+        self.processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def process(self, conn: Connection, rows: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
+        """The rows' values as the driver takes them; a value the column type refuses (a naive datetime)
+        is the StatementError SQLAlchemy raises for it."""
+        if not self.processed:
+            return [tuple(row) for row in rows]
+        columns: list[Sequence[object]] = list(zip(*rows, strict=True))
+        try:
+            for i, process in self.processed:
+                columns[i] = list(map(process, columns[i]))
+        except Exception as exc:
+            dbapi = conn.dialect.loaded_dbapi
+            raise DBAPIError.instance(self.sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+        return list(zip(*columns, strict=True))
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], bool], _Statement] = {}
+
+
+def _statement(conn: Connection, table: str, columns: tuple[str, ...], *, returning: bool) -> _Statement:
+    dialect = conn.dialect
+    key = (table, dialect.name, columns, returning)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
         spec = db.Base.metadata.tables[table]
-        _PROCESSORS[key] = [spec.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    return _PROCESSORS[key]
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        names, marks = ", ".join(quote(c) for c in columns), ", ".join([mark] * len(columns))
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 - names from the table definition
+        if returning:
+            sql += f" RETURNING {quote('id')}"
+        processors = [spec.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        statement = _STATEMENTS[key] = _Statement(sql, processors)
+    return statement
 
 
-def fetch_row(record: FetchRecord) -> dict[str, object]:
+FETCH_COLUMNS = (
+    "source",
+    "board_id",
+    "method",
+    "url",
+    "format",
+    "as_of",
+    "started_at",
+    "finished_at",
+    "http_status",
+    "outcome",
+    "error",
+    "attempts",
+    "etag",
+    "last_modified",
+    "content_type",
+    "sha256",
+    "body_size",
+    "body",
+)
+
+
+def fetch_row(record: FetchRecord) -> tuple[object, ...]:
+    """An attempt's values in `FETCH_COLUMNS` order, its body compressed."""
     body = record.body
-    return {
-        "source": record.source,
-        "board_id": record.board,
-        "method": record.method,
-        "url": record.url,
-        "format": record.format,
-        "as_of": record.as_of,
-        "started_at": record.started_at,
-        "finished_at": record.finished_at,
-        "http_status": record.http_status,
-        "outcome": record.outcome,
-        "error": record.error,
-        "attempts": record.attempts,
-        "etag": record.etag,
-        "last_modified": record.last_modified,
-        "content_type": record.content_type,
-        "sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
-        "body_size": len(body) if body is not None else None,
-        "body": compress(body) if body is not None else None,
-    }
+    return (
+        record.source,
+        record.board,
+        record.method,
+        record.url,
+        record.format,
+        record.as_of,
+        record.started_at,
+        record.finished_at,
+        record.http_status,
+        record.outcome,
+        record.error,
+        record.attempts,
+        record.etag,
+        record.last_modified,
+        record.content_type,
+        hashlib.sha256(body).hexdigest() if body is not None else None,
+        len(body) if body is not None else None,
+        compress(body) if body is not None else None,
+    )
 
 
-def entry_row(snapshot_id: int, model_id: int, e: Entry) -> dict[str, object]:
-    return {
-        "snapshot_id": snapshot_id,
-        "model_id": model_id,
-        "source_key": e.key,
-        "display_name": e.model,
-        "rank": e.rank,
-        "rank_kind": str(e.rank_kind if isinstance(e.rank_kind, RankKind) else RankKind(e.rank_kind)),
-        "rank_upper": e.rank_upper,
-        "rank_lower": e.rank_lower,
-        "score": e.score,
-        "ci_low": e.ci_low,
-        "ci_high": e.ci_high,
-        "votes": e.votes,
-        "tokens": e.tokens,
-        "prompt_tokens": e.prompt_tokens,
-        "completion_tokens": e.completion_tokens,
-        "change": e.change,
-        "share": e.share,
-        "organization": e.organization,
-    }
+ENTRY_COLUMNS = (
+    "snapshot_id",
+    "model_id",
+    "source_key",
+    "display_name",
+    "rank",
+    "rank_kind",
+    "rank_upper",
+    "rank_lower",
+    "score",
+    "ci_low",
+    "ci_high",
+    "votes",
+    "tokens",
+    "prompt_tokens",
+    "completion_tokens",
+    "change",
+    "share",
+    "organization",
+)
+
+
+def entry_row(snapshot_id: int, model_id: int, e: Entry) -> tuple[object, ...]:
+    """An entry's values in `ENTRY_COLUMNS` order."""
+    return (
+        snapshot_id,
+        model_id,
+        e.key,
+        e.model,
+        e.rank,
+        str(e.rank_kind if isinstance(e.rank_kind, RankKind) else RankKind(e.rank_kind)),
+        e.rank_upper,
+        e.rank_lower,
+        e.score,
+        e.ci_low,
+        e.ci_high,
+        e.votes,
+        e.tokens,
+        e.prompt_tokens,
+        e.completion_tokens,
+        e.change,
+        e.share,
+        e.organization,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 from collections import Counter
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -77,25 +78,61 @@ def _merge_duplicates(parsed: ParsedSnapshot) -> tuple[Entry, ...]:
     return tuple(kept)
 
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
-
-
-def _entry_record(entry: Entry) -> dict[str, Any]:
-    # A flat read of the fields: dataclasses.asdict's deep copies made hashing the slowest step of a save.
-    record = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-    record["rank_kind"] = str(entry.rank_kind)
-    record["aliases"] = sorted(entry.aliases)
-    return record
+_ENTRY_FIELDS = tuple(sorted(f.name for f in fields(Entry)))  # in key order, as sort_keys writes them
+_ENTRY_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in _ENTRY_FIELDS) + "}"
+_COLUMNS = tuple(operator.attrgetter(name) for name in _ENTRY_FIELDS)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+_NONE = {type(None)}
+_NUMBERS = frozenset({int, float, bool, type(None)})  # their JSON never holds a comma
+_encode_string = json.encoder.encode_basestring  # what the encoder writes a str with (ensure_ascii off)
 
 
 def content_hash(parsed: ParsedSnapshot) -> str:
-    """sha256 over compact, key-sorted JSON of what the snapshot says (not when or how we got it)."""
-    document = {
-        "board": parsed.board,
-        "as_of": parsed.as_of.isoformat(),
-        "window_start": parsed.window_start.isoformat() if parsed.window_start else None,
-        "window_end": parsed.window_end.isoformat() if parsed.window_end else None,
-        "entries": sorted((_entry_record(e) for e in parsed.entries), key=lambda r: (r["rank"] or 0, r["model_id"])),
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """sha256 over compact, key-sorted JSON of what the snapshot says (not when or how we got it).
+
+    The document is {"as_of", "board", "entries", "window_end", "window_start"}, each entry every field
+    of `Entry` (rank_kind as its string, aliases sorted), entries ordered by (rank or 0, model key). The
+    text is written column by column (a JSON call per field, not per value); it is the very text
+    `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives.
+    """
+    entries = sorted(parsed.entries, key=_entry_order)
+    columns = [
+        _column_json(name, list(map(column, entries))) for name, column in zip(_ENTRY_FIELDS, _COLUMNS, strict=True)
+    ]
+    rows = zip(*columns, strict=True)
+    text = "".join(
+        (
+            '{"as_of":',
+            _ENCODER.encode(parsed.as_of.isoformat()),
+            ',"board":',
+            _ENCODER.encode(parsed.board),
+            ',"entries":[',
+            ",".join([_ENTRY_TEMPLATE % row for row in rows]),
+            '],"window_end":',
+            _ENCODER.encode(parsed.window_end.isoformat() if parsed.window_end else None),
+            ',"window_start":',
+            _ENCODER.encode(parsed.window_start.isoformat() if parsed.window_start else None),
+            "}",
+        )
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _entry_order(entry: Entry) -> tuple[int, str]:
+    return (entry.rank or 0, entry.model_id)
+
+
+def _column_json(name: str, values: list[Any]) -> list[str]:
+    """The JSON of one field's value in every entry, in order."""
+    if name == "rank_kind":
+        values = [str(v) for v in values]
+    elif name == "aliases":
+        return [_ENCODER.encode(sorted(v)) if v else "[]" for v in values]
+    kinds = set(map(type, values))
+    if kinds == _NONE:
+        return ["null"] * len(values)
+    if values and kinds <= _NUMBERS:
+        return _ENCODER.encode(values)[1:-1].split(",")
+    if kinds <= {str, type(None)}:
+        return ["null" if v is None else _encode_string(v) for v in values]
+    return [_ENCODER.encode(v) for v in values]
