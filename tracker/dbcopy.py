@@ -7,8 +7,9 @@ filled. That lets a publish start from its previous copy and bring over only wha
 the big tables, which are only ever appended to; every row of the small ones, which may be updated in
 place) instead of copying years of history again. Raw fetch bodies stay behind: the copy is for
 querying, not for re-parsing. From SQLite the rows move inside SQLite (`INSERT ... SELECT` from the
-attached database); from PostgreSQL they are read through SQLAlchemy and written with the SQLite
-dialect's own conversions.
+attached database); from PostgreSQL they are streamed from psycopg, each value as the SQLite dialect
+would write it (`_streamed_copy`); through another driver, read by SQLAlchemy and written with the
+SQLite dialect's own conversions. A new working file is filled before its indexes are made.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, func, select
+import psycopg
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, Engine, Float, Table, create_engine, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from tracker import migrate
-from tracker.db import Base
+from tracker.db import Base, UTCDateTime
 
 _BATCH = 5000
 _LEFT_OUT = {"fetches": {"body"}}  # columns copied as NULL
@@ -44,18 +47,22 @@ def export_sqlite(source: Engine, path: Path, *, previous: Path | None = None) -
     work = path.with_name(path.name + ".work")
     work.unlink(missing_ok=True)
     try:
-        if previous is None or not _same_schema(previous):
-            _create(work)
-        else:
+        fresh = previous is None or not _same_schema(previous)
+        if previous is not None and not fresh:
             shutil.copyfile(previous, work)
+        else:
+            _create(work)
         conn = sqlite3.connect(f"file:{work}", uri=True, isolation_level=None)  # URIs: ATTACH ... ?mode=ro
         try:
             conn.execute("PRAGMA journal_mode=OFF")  # a scratch file: the publish swap is the atomic step
             conn.execute("PRAGMA synchronous=OFF")
             with _source_rows(source, conn) as copy:
                 conn.execute("BEGIN")
+                indexes = _drop_indexes(conn) if fresh else []
                 for table in Base.metadata.sorted_tables:
                     _sync(conn, table, copy)
+                for sql in indexes:  # each built in one sorted pass, not row by row
+                    conn.execute(sql)
                 conn.execute("COMMIT")
             conn.execute(f"PRAGMA schema_version = {_SCHEMA_VERSION}")
             conn.execute("VACUUM INTO ?", (str(path),))
@@ -72,6 +79,18 @@ def _create(work: Path) -> None:
         migrate.upgrade(engine)
     finally:
         engine.dispose()
+
+
+def _drop_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Drop the (empty) indexes of a new working file, to be made again once it is filled: the statements,
+    in the order they were made. `VACUUM INTO` writes the tables and then these indexes in that order,
+    however the working file holds them, so the copy is the same bytes."""
+    made = conn.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    for name, _ in made:
+        conn.execute(f'DROP INDEX main."{name}"')
+    return [sql for _, sql in made]
 
 
 def _same_schema(previous: Path) -> bool:
@@ -121,10 +140,16 @@ def _source_rows(source: Engine, conn: sqlite3.Connection) -> Iterator[_Copier]:
     options = {"isolation_level": isolation} if isolation else {}
     with source.connect().execution_options(**options) as read:
         read.begin()  # one transaction: every table as of the same moment
+        driver = read.connection.dbapi_connection
+        copy: Callable[[sqlite3.Connection, Table, Any], None]
+        if isinstance(driver, psycopg.Connection):
+            copy = lambda c, t, after: _streamed_copy(driver, c, t, after)  # noqa: E731
+        else:
+            copy = lambda c, t, after: _typed_copy(read, c, t, after)  # noqa: E731
         yield _Copier(
             lambda t: int(read.scalar(select(func.count()).select_from(t)) or 0),
             lambda t: read.scalar(select(func.max(t.c[_key(t)]))),
-            lambda c, t, after: _typed_copy(read, c, t, after),
+            copy,
         )
 
 
@@ -194,3 +219,64 @@ def _typed_copy(read: Connection, conn: sqlite3.Connection, table: Table, after:
                     values[i] = process(values[i])
             rows.append(values)
         conn.executemany(sql, rows)
+
+
+# ---- from PostgreSQL: the rows straight from psycopg, each value as the SQLite dialect would write it
+
+_SQLITE_VARIABLES = 999  # bound values a statement may have on every SQLite (more since 3.32)
+
+
+def _streamed_copy(driver: psycopg.Connection[Any], conn: sqlite3.Connection, table: Table, after: Any) -> None:
+    """The rows of one table through a server-side cursor in binary form, a batch at a time: the driver
+    makes the Python values, PostgreSQL the text of the columns SQLite stores as text (`_selected`); they
+    go in a few dozen rows per INSERT (one statement per row costs more than the row itself)."""
+    left_out = _LEFT_OUT.get(table.name, set())
+    columns = [c for c in table.columns if c.name not in left_out]
+    selected = [_selected(c) for c in columns]
+    converting = [(i, convert) for i, (_, convert) in enumerate(selected) if convert is not None]
+    keys = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    where = "" if after is None else f' WHERE "{_key(table)}" > %s'
+    picked = ", ".join(expression for expression, _ in selected)
+    query = f'SELECT {picked} FROM "{table.name}"{where} ORDER BY {keys}'  # noqa: S608 - names from the table
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    marks = "(" + ", ".join("NULL" if c.name in left_out else "?" for c in table.columns) + ")"
+    per = max(1, _SQLITE_VARIABLES // len(columns))  # rows per statement
+    one = f'INSERT INTO main."{table.name}" ({names}) VALUES {marks}'  # noqa: S608 - names from the table definition
+    many = f'INSERT INTO main."{table.name}" ({names}) VALUES {", ".join([marks] * per)}'  # noqa: S608
+    with driver.cursor(name=f"copy_{table.name}", binary=True) as cursor:
+        cursor.execute(query, () if after is None else (after,))
+        while batch := cursor.fetchmany(_BATCH):
+            if converting:
+                rows: list[Any] = [list(row) for row in batch]
+                for values in rows:
+                    for i, convert in converting:
+                        if values[i] is not None:
+                            values[i] = convert(values[i])
+                batch = rows
+            full = len(batch) - len(batch) % per
+            for start in range(0, full, per):
+                conn.execute(many, list(chain.from_iterable(batch[start : start + per])))
+            if full < len(batch):
+                conn.executemany(one, batch[full:])
+
+
+def _selected(column: Column[Any]) -> tuple[str, Callable[[Any], Any] | None]:
+    """What to select for a column, and the conversion its values still need in Python, if any: each value
+    as the SQLite dialect writes it. UTC datetimes and dates are its text, made by PostgreSQL; JSON is the
+    text PostgreSQL's `json` keeps as it was written (`json.dumps`, as the dialect's own conversion would
+    write it again; JSON null as NULL, as before); booleans 0 or 1; floats are floats already. Any other
+    type with a conversion gets the dialect's own."""
+    name = f'"{column.name}"'
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return f"to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')", None
+    if isinstance(kind, Date):
+        return f"to_char({name}, 'YYYY-MM-DD')", None
+    if isinstance(kind, JSON):
+        return f"NULLIF({name}::text, 'null')", None
+    if isinstance(kind, Boolean):
+        return f"{name}::integer", None
+    if isinstance(kind, Float) and not kind.asdecimal:
+        return name, None
+    dialect = sqlite_dialect.dialect()
+    return name, kind.dialect_impl(dialect).bind_processor(dialect)

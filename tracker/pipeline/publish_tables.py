@@ -7,8 +7,9 @@ only the new ones (a new snapshot; the snapshots listing a renamed model). A fil
 or framing changed is kept as it is.
 
 The work is a `DownloadsJob`: plain data, so that a full publish can run it in a second process (the
-downloads are about half of a full build's work) while the first renders the pages. Entries are read a
-chunk of snapshots at a time, so memory stays bounded whatever the length of the history.
+downloads are about half of a full build's work) while the first renders the pages; with the SQLite
+copy, that runs alongside (`Background`). Entries are read a chunk of snapshots at a time, straight
+from the driver, so memory stays bounded whatever the length of the history.
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import Engine
+import psycopg
+from sqlalchemy import Engine, make_url, select
 
+from tracker import db
 from tracker.db import make_engine
 from tracker.dbcopy import export_sqlite
-from tracker.history_site import EntryRows, SiteReads
+from tracker.history_site import SiteReads
 from tracker.models import BOARDS, Snapshot
 from tracker.site import tables
 from tracker.site.build import source_order
@@ -41,11 +44,12 @@ from tracker.site.downloads import (
     EVENT_COLUMNS,
     EVENTS_DOCUMENT,
     HISTORY_COLUMNS,
+    STORED_ENTRY,
     board_document,
-    entry_rows,
     events_csv_block,
     events_json_block,
     history_blocks_of,
+    stored_rows,
 )
 from tracker.site.manifest import Block, Manifest
 from tracker.site.writer import Tree, TreeRecord
@@ -257,31 +261,89 @@ SNAPSHOT_CHUNK = 100  # snapshots whose entries are read (and held) at once
 
 
 def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsDone:
-    """Write every download into the new version of the site; in this process (`engine`) or on its own."""
+    """Write every download into the new version of the site; in this process (`engine`) or on its own.
+    On its own, with downloads to write too, it makes the SQLite copy alongside them (`_Alongside`)."""
     own = engine is None
+    copy = job.database_copy
     engine = engine or make_engine(job.database_url)
+    alongside = _Alongside(job, engine) if own and copy is not None and (job.boards or job.events) else None
     try:
         reads = SiteReads(engine)
         tree = Tree(Path(job.out_dir), Path(job.folder))
         old = Manifest.from_bytes(job.old)
         manifest = Manifest("", "")
-        models = reads.model_names()
-        for board_tables in job.boards:
-            _board_downloads(tree, reads, models, board_tables, old, manifest, job.stale)
+        if job.boards:
+            models = reads.model_names()
+            for board_tables in job.boards:
+                _board_downloads(tree, engine, models, board_tables, old, manifest, job.stale)
         if job.events:
             _event_downloads(tree, reads, old, manifest)
-        if job.database_copy is not None:
-            target, previous = job.database_copy
-            export_sqlite(engine, Path(target), previous=None if previous is None else Path(previous))
-        return DownloadsDone(manifest.files, manifest.blocks, tree.record(), peak_kb() if own else 0)
+        others = 0  # the peak memory of a process making the copy alongside
+        if alongside is not None:
+            others, alongside = alongside.wait(tree), None
+        elif copy is not None:
+            _make_copy(engine, copy)
+        # The processes run at the same time: the sum of their peaks bounds what they held together.
+        return DownloadsDone(manifest.files, manifest.blocks, tree.record(), peak_kb() + others if own else 0)
     finally:
+        if alongside is not None:  # the downloads failed: the copy is of no use
+            alongside.close()
         if own:
             engine.dispose()
 
 
+def _make_copy(engine: Engine, copy: tuple[str, str | None]) -> None:
+    target, previous = copy
+    export_sqlite(engine, Path(target), previous=None if previous is None else Path(previous))
+    with open(target, "rb") as handle:  # on disk before the swap's flush, which the publish waits for
+        os.fsync(handle.fileno())
+
+
+class _Alongside:
+    """The SQLite copy, made while this process writes the downloads. From an SQLite file it runs inside
+    SQLite (which lets go of the GIL): a thread. From PostgreSQL its rows pass through Python, which
+    would compete with the downloads for this process: a process of its own."""
+
+    def __init__(self, job: DownloadsJob, engine: Engine) -> None:
+        assert job.database_copy is not None
+        self._error: BaseException | None = None
+        self._process: _Process | None = None
+        self._thread: threading.Thread | None = None
+        if engine.dialect.name == "sqlite":
+            self._thread = threading.Thread(target=self._copy, args=(engine, job.database_copy), daemon=True)
+            self._thread.start()
+        else:
+            self._process = _Process(replace(job, old=None, boards=(), events=False), "the SQLite copy")
+
+    def _copy(self, engine: Engine, copy: tuple[str, str | None]) -> None:
+        try:
+            _make_copy(engine, copy)
+        except BaseException as error:  # raised again by `wait`, in the thread that waits
+            self._error = error
+
+    def wait(self, tree: Tree) -> int:
+        """Wait for the copy (raising what made it fail); the peak memory of its process, if it had one."""
+        if self._process is not None:
+            done = self._process.result()
+            tree.adopt(done.record)
+            return done.peak_kb
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return 0
+
+    def close(self) -> None:
+        """The copy is no longer wanted: stop its process, or wait for its thread (a thread cannot be stopped)."""
+        if self._process is not None:
+            self._process.close()
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _board_downloads(
     tree: Tree,
-    reads: SiteReads,
+    engine: Engine,
     models: dict[int, tuple[str, str]],
     job: BoardTables,
     old: Manifest | None,
@@ -291,23 +353,64 @@ def _board_downloads(
     board = BOARDS[job.board]
     by_key = {str(s.id): s for s in job.snapshots}
     pending: list[int] = []  # the snapshots to render, newest first (taken from the end)
-    held = [EntryRows(models)]  # the entries of the chunk of snapshots being rendered
+    held: list[dict[int, list[tuple[Any, ...]]]] = [{}]  # the entries of the chunk of snapshots being rendered
 
     def prepare(missing: list[str]) -> None:
         pending.extend(reversed([by_key[k].id for k in missing]))
 
     def render(key: str) -> tuple[bytes, bytes]:
         snap = by_key[key]
-        if snap.id not in held[0].by_snapshot:
+        if snap.id not in held[0]:
             chunk = {snap.id, *(pending.pop() for _ in range(min(SNAPSHOT_CHUNK, len(pending))))}
-            held[0] = reads.entries(snapshot_ids=chunk)
-        return history_blocks_of(entry_rows(board, snap.id, snap.as_of, held[0].fields(snap.id)))
+            held[0] = {}  # the chunk before goes first: only one is held at a time
+            held[0] = stored_entries(engine, chunk)
+        return history_blocks_of(stored_rows(board, snap.id, snap.as_of, held[0].get(snap.id, ()), models))
 
     files = [
         Table(job.csv_path, Framing.csv(HISTORY_COLUMNS), 0),
         Table(job.json_path, Framing.json(board_document(board, job.attribution)), 1),
     ]
     write_tables(tree, files, list(by_key), render, old=old, manifest=manifest, stale=stale, prepare=prepare)
+
+
+_IDS = 500  # snapshot ids per query, well under every backend's parameter limit
+_STORED = [db.EntryRow.__table__.c["model_id" if c == "model_row_id" else c] for c in STORED_ENTRY]
+# From PostgreSQL: one index lookup per snapshot (OFFSET 0 keeps the subquery apart). For IN (...) the
+# planner estimates rows evenly over the snapshots and scans the whole table for every chunk instead.
+_STORED_PG = (
+    "SELECT e.* FROM unnest(%s::integer[]) AS wanted(id), LATERAL (SELECT "  # noqa: S608 - the table's names
+    + ", ".join(f'"{c.name}"' for c in _STORED)
+    + " FROM entries WHERE snapshot_id = wanted.id OFFSET 0) AS e"
+)
+
+
+def stored_entries(engine: Engine, snapshot_ids: Collection[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """The entries of these snapshots as `STORED_ENTRY` tuples, by snapshot: the driver's own rows, read
+    from PostgreSQL in binary form (no text to make and parse for every number)."""
+    e = db.EntryRow
+    ids = sorted(snapshot_ids)
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    with engine.connect() as conn:
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        for start in range(0, len(ids), _IDS):
+            part = ids[start : start + _IDS]
+            rows: Sequence[tuple[Any, ...]]
+            if isinstance(driver, psycopg.Connection):
+                with driver.cursor(binary=True) as cursor:
+                    rows = cursor.execute(_STORED_PG, (part,)).fetchall()
+            else:
+                # Integer ids only: written into the SQL, which the driver runs as it is.
+                query = select(*_STORED).where(e.snapshot_id.in_(part))
+                cursor = driver.cursor()
+                try:
+                    cursor.execute(str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})))
+                    rows = cursor.fetchall()
+                finally:
+                    cursor.close()
+            for row in rows:
+                found[row[0]].append(row)
+    return found
 
 
 def _event_downloads(tree: Tree, reads: SiteReads, old: Manifest | None, manifest: Manifest) -> None:
@@ -352,10 +455,54 @@ def peak_kb() -> int:
 
 
 class Background:
-    """The job running in a second Python process (`python -m tracker.pipeline.publish_tables`): the job
-    goes in on stdin and the result comes back on stdout, both pickled; nothing else is shared."""
+    """The job running on its own, in a second Python process (`python -m tracker.pipeline.publish_tables`).
+    From PostgreSQL the SQLite copy's rows pass through Python: a job with the copy and downloads to write
+    starts a third process for the copy at the same moment (from SQLite the second process makes it in
+    a thread, inside SQLite). Nothing is shared with this process but the job and the result."""
 
     def __init__(self, job: DownloadsJob) -> None:
+        self._copy: _Process | None = None
+        if job.database_copy is not None and (job.boards or job.events) and not _from_sqlite(job):
+            self._copy = _Process(replace(job, old=None, boards=(), events=False), "the SQLite copy")
+            job = replace(job, database_copy=None)
+        self._downloads = _Process(job, "writing the downloads")
+
+    def result(self) -> DownloadsDone:
+        try:
+            done = self._downloads.result()
+            if self._copy is None:
+                return done
+            copied, self._copy = self._copy.result(), None
+        finally:
+            if self._copy is not None:  # the downloads failed: the copy is of no use
+                self._copy.close()
+        return _together(done, copied)
+
+    def close(self) -> None:
+        """Stop the processes if their result is no longer wanted (what needed it failed)."""
+        self._downloads.close()
+        if self._copy is not None:
+            self._copy.close()
+
+
+def _together(done: DownloadsDone, copied: DownloadsDone) -> DownloadsDone:
+    a, b = done.record, copied.record
+    record = TreeRecord(a.paths + b.paths, a.new + b.new, a.written + b.written)
+    # The processes run at the same time: the sum of their peaks bounds what they held together.
+    peak = done.peak_kb + copied.peak_kb
+    return DownloadsDone({**done.files, **copied.files}, {**done.blocks, **copied.blocks}, record, peak)
+
+
+def _from_sqlite(job: DownloadsJob) -> bool:
+    return make_url(job.database_url).get_backend_name() == "sqlite"
+
+
+class _Process:
+    """One job in a Python process of its own: the job goes in on stdin and the result comes back on
+    stdout, both pickled."""
+
+    def __init__(self, job: DownloadsJob, doing: str) -> None:
+        self._doing = doing
         package_root = str(Path(__file__).resolve().parent.parent.parent)
         env = {
             **os.environ,
@@ -382,11 +529,20 @@ class Background:
         self._process.stdout.close()
         self._feeder.join()
         if self._process.wait() != 0:
-            raise RuntimeError(f"writing the downloads failed in the second process (exit {self._process.returncode})")
+            raise RuntimeError(f"{self._doing} failed in a process of its own (exit {self._process.returncode})")
         done = pickle.loads(answer)  # noqa: S301 - the answer of the process this one started
         if not isinstance(done, DownloadsDone):
-            raise RuntimeError("the downloads process gave no result")
+            raise RuntimeError(f"{self._doing}: the process gave no result")
         return done
+
+    def close(self) -> None:
+        """Stop the process if it still runs, and wait for it."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._feeder.join()  # its write ends (a broken pipe) with the process
+        if self._process.stdout is not None and not self._process.stdout.closed:
+            self._process.stdout.close()
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from tracker.models import Board, Entry, Snapshot
+from tracker.models import Board, Entry, RankKind, Snapshot
 from tracker.site import tables
 from tracker.site.context import BoardView, DatedEvent
 
@@ -83,6 +83,85 @@ def entry_rows(
 
 _NOT_COLUMNS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in HISTORY_COLUMNS)
 
+# An entry as `stored_rows` takes it: its snapshot, its model's row id and its own columns, as stored.
+STORED_ENTRY = (
+    "snapshot_id",
+    "model_row_id",
+    "rank",
+    "rank_kind",
+    "rank_upper",
+    "rank_lower",
+    "score",
+    "ci_low",
+    "ci_high",
+    "votes",
+    "tokens",
+    "prompt_tokens",
+    "completion_tokens",
+    "change",
+    "share",
+    "organization",
+)
+_RANK_KINDS = {k.value: str(k) for k in RankKind}
+
+
+def stored_rows(
+    board: Board, snapshot_id: int, as_of: date, stored: Iterable[Sequence[Any]], models: Mapping[int, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The download rows of one snapshot straight from its entries as stored (`STORED_ENTRY` tuples; `models`:
+    row id -> canonical id and current name): the rows `entry_rows` makes, without an `Entry` or its fields
+    in between, in (rank, model_id) order."""
+    board_id, day = board.id, as_of.isoformat()
+    rows = []
+    for (
+        _,
+        model,
+        rank,
+        kind,
+        upper,
+        lower,
+        score,
+        low,
+        high,
+        votes,
+        tokens,
+        prompt,
+        completion,
+        change,
+        share,
+        org,
+    ) in stored:
+        slug, name = models[model]
+        rows.append(
+            {
+                "board": board_id,
+                "as_of": day,
+                "snapshot_id": snapshot_id,
+                "rank": rank,
+                "rank_kind": _RANK_KINDS.get(kind) or str(RankKind(kind)),
+                "rank_upper": upper,
+                "rank_lower": lower,
+                "model_id": slug,
+                "model": name,
+                "organization": org,
+                "score": score,
+                "ci_low": low,
+                "ci_high": high,
+                "votes": votes,
+                "tokens": tokens,
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "change": change,
+                "share": share,
+            }
+        )
+    rows.sort(key=_row_order)
+    return rows
+
+
+def _row_order(row: Mapping[str, Any]) -> tuple[bool, int, str]:
+    return (row["rank"] is None, row["rank"] or 0, row["model_id"])
+
 
 def history_rows(board: Board, history: Sequence[Snapshot]) -> list[dict[str, Any]]:
     return [row for snap in _by_date(history) for row in snapshot_rows(board, snap)]
@@ -90,11 +169,27 @@ def history_rows(board: Board, history: Sequence[Snapshot]) -> list[dict[str, An
 
 def event_rows(events: Iterable[DatedEvent]) -> list[dict[str, Any]]:
     rows = []
+    day, text = None, ""
     for dated in events:
         ev = dated.event
-        row = {name: getattr(ev, name, None) for name in EVENT_COLUMNS}
-        row.update(as_of=dated.as_of.isoformat(), extra=dict(ev.extra) or None)
-        rows.append(row)
+        if dated.as_of != day:  # a block's events are of one day
+            day, text = dated.as_of, dated.as_of.isoformat()
+        rows.append(
+            {
+                "as_of": text,
+                "board": ev.board,
+                "kind": ev.kind,
+                "model_id": ev.model_id,
+                "model": ev.model,
+                "from_rank": ev.from_rank,
+                "to_rank": ev.to_rank,
+                "value_before": ev.value_before,
+                "value_after": ev.value_after,
+                "growth_pct": ev.growth_pct,
+                "significant": ev.significant,
+                "extra": dict(ev.extra) or None,
+            }
+        )
     return rows
 
 
