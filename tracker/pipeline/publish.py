@@ -111,11 +111,11 @@ def publish_site(
         plan = _Plan(reads, history, old)
         job = plan.downloads(engine, update, old)
         # A full build spreads over the machine: a second process writes the board histories (the biggest
-        # part) and then the SQLite copy, while this one renders the pages and then the events downloads.
+        # part) and the SQLite copy, while this one renders the pages and then the events downloads.
         split = workers and _separable(engine) and job.to_render() > BACKGROUND_BLOCKS
-        # From SQLite the copy runs inside SQLite: the second process takes it. From another database
-        # the rows pass through Python, and that process is busy enough: it stays here.
-        copy_there = split and engine.dialect.name == "sqlite" and early is None
+        # The second process takes the copy: from SQLite it makes it in a thread (inside SQLite), from
+        # another database in a third process of its own, alongside the downloads (`Background`).
+        copy_there = split and early is None
         # An update that renders many model pages shares them with a forked helper (the downloads are
         # small then: the machine's second core is free). It forks before any thread of this one starts.
         may_fork = workers and not split and _separable(engine) and _can_fork()
