@@ -17,6 +17,7 @@ import pytest
 from tracker.history import History
 from tracker.models import BOARDS, SOURCES, CatalogModel, FetchRecord, ParsedCatalog, ParsedSnapshot
 from tracker.pipeline import publish as publishing
+from tracker.pipeline import publish_tables
 from tracker.pipeline.portfolio import refresh_matches, site_portfolio
 from tracker.pipeline.publish import publish_site
 from tracker.site import build_context, render_site
@@ -331,7 +332,7 @@ def test_a_failure_in_the_copy_child_leaves_the_published_site_whole(history_db,
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(publishing, "export_sqlite", broken)
+    monkeypatch.setattr(publish_tables, "export_sqlite", broken)
     with pytest.raises(RuntimeError, match=r"the SQLite copy in a forked child failed.*disk full"):
         publish(history_db, out)
     assert tree(out) == before

@@ -14,6 +14,7 @@ SQLite dialect's own conversions. A new working file is filled before its indexe
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -40,7 +41,8 @@ def export_sqlite(source: Engine, path: Path, *, previous: Path | None = None) -
     """Write the whole history into a new SQLite file at `path` (which must not exist).
 
     With `previous` (a copy this function made earlier, from the same database, with the same schema),
-    only what changed since is copied; the file is the same as without it.
+    only what changed since is copied; the file is the same as without it. The file is on disk (fsync)
+    when this returns: a publish swaps it in right after.
     """
     if path.exists():
         raise FileExistsError(path)
@@ -70,6 +72,8 @@ def export_sqlite(source: Engine, path: Path, *, previous: Path | None = None) -
             conn.close()
     finally:
         work.unlink(missing_ok=True)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
     return path
 
 

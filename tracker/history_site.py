@@ -172,6 +172,11 @@ class SiteReads:
                 chosen[snap.board][snap.as_of] = snap  # a later observation of a date replaces the earlier
         return {board: [by_date[d] for d in sorted(by_date)] for board, by_date in chosen.items()}, replaced
 
+    def _row_ids(self, model_ids: Collection[str]) -> list[int]:
+        """The model row ids of these canonical models, in order."""
+        wanted = set(model_ids)
+        return sorted(i for i, (slug, _) in self.model_names().items() if slug in wanted)
+
     def model_names(self) -> dict[int, tuple[str, str]]:
         """Model row id -> (canonical id, current display name); read once (a publish is one build)."""
         if self._names is None:
@@ -202,8 +207,7 @@ class SiteReads:
         """Per canonical model (these), every entry as a chart point: (snapshot id, rank, score, tokens).
         Read from the covering index `ix_entries_model_chart` alone, in index order (snapshot ids ascending)."""
         models = self.model_names()
-        wanted = set(model_ids)
-        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+        ids = self._row_ids(model_ids)
         e = db.EntryRow
         out: dict[str, list[ChartPoint]] = {models[i][0]: [] for i in ids}
         with self._connect() as conn:
@@ -232,8 +236,7 @@ class SiteReads:
     def organizations(self, model_ids: Collection[str]) -> dict[str, dict[int, str]]:
         """Per canonical model (these), the organization its entries name, by snapshot id (where one does)."""
         models = self.model_names()
-        wanted = set(model_ids)
-        ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
+        ids = self._row_ids(model_ids)
         e = db.EntryRow
         out: dict[str, dict[int, str]] = {}
         with self._connect() as conn:
@@ -262,11 +265,9 @@ class SiteReads:
                 models[row[0]][0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in conn.execute(query)
             }
 
-    def model_spans(
-        self, left_out: Collection[int], model_ids: Collection[str] | None = None
-    ) -> dict[str, dict[str, tuple[date, date]]]:
-        """Per canonical model (all, or these), per board: the first and last date it is listed on,
-        leaving out some snapshots (those replaced by a later observation of their date)."""
+    def model_spans(self, left_out: Collection[int]) -> dict[str, dict[str, tuple[date, date]]]:
+        """Per canonical model, per board: the first and last date it is listed on, leaving out some
+        snapshots (those replaced by a later observation of their date). One pass over the table."""
         e, s = db.EntryRow, db.SnapshotRow
         query = (
             select(s.board_id, e.model_id, func.min(s.as_of), func.max(s.as_of))
@@ -276,22 +277,15 @@ class SiteReads:
         if left_out:
             query = query.where(e.snapshot_id.not_in(sorted(left_out)))
         models = self.model_names()
-        queries = [query]
-        if model_ids is not None:
-            wanted = set(model_ids)
-            ids = sorted(i for i, (slug, _) in models.items() if slug in wanted)
-            queries = [query.where(e.model_id.in_(chunk)) for chunk in _chunks(ids)]
         spans: dict[str, dict[str, tuple[date, date]]] = defaultdict(dict)
         with self._connect() as conn:
-            for q in queries:
-                for board, model, first, last in conn.execute(q):
-                    spans[models[model][0]][board] = (_day(first), _day(last))
+            for board, model, first, last in conn.execute(query):
+                spans[models[model][0]][board] = (_day(first), _day(last))
         return dict(spans)
 
     def snapshots_listing(self, model_ids: Collection[str]) -> set[int]:
         """The snapshots that list any of these models (canonical ids)."""
-        wanted = set(model_ids)
-        ids = sorted(i for i, (slug, _) in self.model_names().items() if slug in wanted)
+        ids = self._row_ids(model_ids)
         found: set[int] = set()
         with self._connect() as conn:
             for chunk in _chunks(ids):

@@ -36,13 +36,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tracker.dbcopy import export_sqlite
 from tracker.history import History
 from tracker.history_site import Signature, SiteReads
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules
 from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
-from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, run_downloads
+from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, export_copy, run_downloads
 from tracker.site.build import attribution, download_paths
 from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
 from tracker.site.pages import board_page, feeds_of, head_pages, model_pages, post_page
@@ -106,7 +105,7 @@ def publish_site(
         # takes about as long as all the rest of a small update, on the machine's other core.
         early = None
         if copy is not None and old is not None and workers and _separable(engine) and _can_fork():
-            early = _Child(engine, functools.partial(_durable_copy, engine, *_copy_args(copy)), "the SQLite copy")
+            early = _Child(engine, functools.partial(export_copy, engine, copy), "the SQLite copy")
             children.callback(early.close)
         plan = _Plan(reads, history, old)
         job = plan.downloads(engine, update, old)
@@ -129,8 +128,7 @@ def publish_site(
             def start_copy() -> None:
                 nonlocal copying
                 if copy is not None and not copy_there and early is None:
-                    target, previous = _copy_args(copy)
-                    copying = thread.submit(_durable_copy, engine, target, previous)
+                    copying = thread.submit(export_copy, engine, copy)
 
             if not may_fork:
                 start_copy()
@@ -171,15 +169,6 @@ def publish_site(
         "published %d files to %s (%d written, %d model pages)", len(manifest.files), out, update.written, rendered
     )
     return PublishResult(out, len(manifest.files), update.written, rendered, max(d.peak_kb for d in parts))
-
-
-def _durable_copy(engine: Engine, target: Path, previous: Path | None) -> Path:
-    """The SQLite copy, flushed to disk where it is made: the biggest file of an update is then durable
-    before the swap's own flush, which runs on this process's critical path."""
-    export_sqlite(engine, target, previous=previous)
-    with open(target, "rb") as handle:
-        os.fsync(handle.fileno())
-    return target
 
 
 def _separable(engine: Engine) -> bool:
@@ -333,6 +322,15 @@ def _still_there(update: SiteUpdate, old: Manifest, path: str) -> bool:
     return current is not None and path in old.files and current.stat().st_size == old.files[path][1]
 
 
+def _kept(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: str) -> bool:
+    """Keep the published file as the last publish recorded it, if it is still there; False if it is not."""
+    if old is None or not _still_there(update, old, path):
+        return False
+    update.keep(path)
+    manifest.files[path] = old.files[path]
+    return True
+
+
 def _keep_or_write(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: str, data: bytes) -> None:
     entry = (digest(data), len(data))
     if old is not None and old.files.get(path) == entry and _still_there(update, old, path):
@@ -354,10 +352,8 @@ def _head_files(update: SiteUpdate, state: _State, old: Manifest | None, manifes
     base = context.base_url
     keyed += [(f.path, f.key(base), functools.partial(f.render, base)) for f in feeds_of(context)]
     for path, key, render in keyed:
-        if old is not None and old.pages.get(path) == key and path in old.files and _still_there(update, old, path):
-            update.keep(path)
-            manifest.files[path] = old.files[path]
-        else:
+        unchanged = old is not None and old.pages.get(path) == key
+        if not (unchanged and _kept(update, old, manifest, path)):
             _keep_or_write(update, old, manifest, path, render())
         manifest.pages[path] = key
     for path, data in sorted(head_pages(context, boards=False).items()):
@@ -372,10 +368,7 @@ def _keep_models(update: SiteUpdate, state: _State, old: Manifest | None, manife
         record = old.models.get(m) if old is not None else None
         path = parts.paths[m]
         unchanged = record is not None and record.fingerprint == state.fingerprints[m]
-        if unchanged and old is not None and _still_there(update, old, path):
-            update.keep(path)
-            manifest.files[path] = old.files[path]
-        else:
+        if not (unchanged and _kept(update, old, manifest, path)):
             dirty.append(m)
         manifest.models[m] = ModelRecord(state.fingerprints[m], plan.signatures[m], dict(plan.spans[m]))
     return dirty
@@ -484,7 +477,3 @@ def _database(update: SiteUpdate, old: Manifest | None, manifest: Manifest) -> t
         manifest.files[DATABASE_FILE] = old.files[DATABASE_FILE]
         return None
     return str(update.produce(DATABASE_FILE)), None if previous is None else str(previous)
-
-
-def _copy_args(copy: tuple[str, str | None]) -> tuple[Path, Path | None]:
-    return Path(copy[0]), None if copy[1] is None else Path(copy[1])

@@ -282,7 +282,7 @@ def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsD
         if alongside is not None:
             others, alongside = alongside.wait(tree), None
         elif copy is not None:
-            _make_copy(engine, copy)
+            export_copy(engine, copy)
         # The processes run at the same time: the sum of their peaks bounds what they held together.
         return DownloadsDone(manifest.files, manifest.blocks, tree.record(), peak_kb() + others if own else 0)
     finally:
@@ -292,11 +292,10 @@ def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsD
             engine.dispose()
 
 
-def _make_copy(engine: Engine, copy: tuple[str, str | None]) -> None:
+def export_copy(engine: Engine, copy: tuple[str, str | None]) -> Path:
+    """The SQLite copy at `copy[0]`, brought up to date from the previous one at `copy[1]`, if there is one."""
     target, previous = copy
-    export_sqlite(engine, Path(target), previous=None if previous is None else Path(previous))
-    with open(target, "rb") as handle:  # on disk before the swap's flush, which the publish waits for
-        os.fsync(handle.fileno())
+    return export_sqlite(engine, Path(target), previous=None if previous is None else Path(previous))
 
 
 class _Alongside:
@@ -317,7 +316,7 @@ class _Alongside:
 
     def _copy(self, engine: Engine, copy: tuple[str, str | None]) -> None:
         try:
-            _make_copy(engine, copy)
+            export_copy(engine, copy)
         except BaseException as error:  # raised again by `wait`, in the thread that waits
             self._error = error
 

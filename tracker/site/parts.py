@@ -308,10 +308,7 @@ def model_fingerprint(parts: SiteParts, model_id: str, signature: object, spans:
     if parts.portfolio is not None:
         row = parts.portfolio.row_for(model_id)
         lane = None if row is None else (row.lane, row.model_id, row.model, parts.paths.get(row.model_id))
-    nav = (
-        tuple((v.board.id, v.board.title, v.path) for v in parts.context.boards),
-        None if parts.context.portfolio is None else parts.context.portfolio.path,
-    )
+    nav = _nav(parts.context)
     catalogue = parts.stale.get(CATALOGUE) if own else None
     document = (
         model_id,
