@@ -61,25 +61,31 @@ def _plot(series: Series, left: float, top: float, width: float, height: float) 
         return []
     low, high = _bounds(present)
     span = high - low
+    num = _num
+    # One comprehension a series (the arithmetic as written: the same floats, so the same text).
+    if series.invert:
+        ys = [None if v is None else num(top + (v - low) / span * height) for v in values]
+    else:
+        ys = [None if v is None else num(top + (1 - (v - low) / span) * height) for v in values]
     xs = _xs(len(values), left, width)
+    if len(present) == len(values):  # no gap: one run
+        return [list(zip(xs, ys, strict=True))]  # type: ignore[arg-type]
     runs: list[Run] = []
     run: Run = []
-    invert = series.invert
-    for x, value in zip(xs, values, strict=True):
-        if value is None:
+    for x, y in zip(xs, ys, strict=True):
+        if y is None:
             if run:
                 runs.append(run)
                 run = []
-            continue
-        share = (value - low) / span
-        run.append((x, _num(top + (share if invert else 1 - share) * height)))
+        else:
+            run.append((x, y))
     if run:
         runs.append(run)
     return runs
 
 
 def _path(runs: list[Run]) -> str:
-    return " ".join("M" + " L".join([f"{x} {y}" for x, y in run]) for run in runs if len(run) > 1)
+    return " ".join("M" + " L".join(map(" ".join, run)) for run in runs if len(run) > 1)
 
 
 def _dots(runs: list[Run], radius: float) -> str:
