@@ -264,9 +264,9 @@ def _forking(monkeypatch) -> list[int]:
     real = publishing._Helper
 
     class Counted(real):  # type: ignore[misc, valid-type]
-        def __init__(self, engine, update, state, models):
+        def __init__(self, engine, update, state, models, *downloads):
             shared.append(len(models))
-            super().__init__(engine, update, state, models)
+            super().__init__(engine, update, state, models, *downloads)
 
     monkeypatch.setattr(publishing, "_Helper", Counted)
     return shared
@@ -282,6 +282,51 @@ def test_model_pages_shared_with_a_forked_helper_are_the_same(history_db, tmp_pa
     assert len(shared) == 1
     assert 0 < shared[0] < result.models_rendered  # the helper rendered some, not all
     assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_the_forked_helper_writes_the_downloads_of_an_update(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    _forking(monkeypatch)
+    writers = tmp_path / "writers"  # the pid of every process that wrote downloads (a child's memory is its own)
+    real = publishing.run_downloads
+
+    def recorded(*args, **kwargs):
+        with open(writers, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "run_downloads", recorded)
+    before = tree(out)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    publish(history_db, out)
+    pids = writers.read_text().split()
+    writers.unlink()
+    assert len(pids) == 1  # written once,
+    assert int(pids[0]) != os.getpid()  # by the child alone
+    after = tree(out)
+    assert after["data/arena-text-history.csv"] != before["data/arena-text-history.csv"]
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_a_failure_in_the_helpers_downloads_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    before = tree(out)
+    _forking(monkeypatch)
+    parent, real = os.getpid(), publishing.run_downloads
+
+    def broken_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise OSError("disk full while writing a download")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "run_downloads", broken_in_the_child)
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+    with pytest.raises(RuntimeError, match=r"forked child failed.*disk full while writing a download"):
+        publish(history_db, out)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_a_failure_in_the_forked_helper_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):

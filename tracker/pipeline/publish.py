@@ -41,7 +41,14 @@ from tracker.history_site import Signature, SiteReads
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules
 from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
-from tracker.pipeline.publish_tables import Background, BoardTables, DownloadsJob, export_copy, run_downloads
+from tracker.pipeline.publish_tables import (
+    Background,
+    BoardTables,
+    DownloadsDone,
+    DownloadsJob,
+    export_copy,
+    run_downloads,
+)
 from tracker.site.build import attribution, download_paths
 from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
 from tracker.site.pages import board_page, feeds_of, head_pages, model_pages, post_page
@@ -89,17 +96,25 @@ def publish_site(
 ) -> PublishResult:
     """Build the site from the history and swap it into `out`, writing only what changed (all with `full`).
     `workers=False` keeps all the work in this process."""
+    with _no_cycle_collection():  # from the start: the last manifest read makes many objects too
+        return _publish(engine, history, out, base_url=base_url, full=full, workers=workers, lanes=lanes)
+
+
+def _publish(
+    engine: Engine, history: History, out: Path, *, base_url: str | None, full: bool, workers: bool, lanes: LaneRules
+) -> PublishResult:
     reads = SiteReads(engine)
     key = build_key(base_url=base_url, database_download=True, portfolio=True, lanes=repr(lanes))
     database = reads.fingerprint()
-    old = None if full else Manifest.from_bytes(read_manifest(out))
+    recorded = None if full else read_manifest(out)
+    old = Manifest.from_bytes(recorded)
     if old is not None and old.build != key:
         old = None  # another version or other settings: nothing of the old site can be reused
     if old is not None and old.database == database and old.intact(out):
         log.info("nothing new since the last publish: %s is up to date", out)
         return PublishResult(out, len(old.files), 0)
     manifest = Manifest(key, database)
-    with _no_cycle_collection(), SiteUpdate(out) as update, contextlib.ExitStack() as children:
+    with SiteUpdate(out) as update, contextlib.ExitStack() as children:
         copy = _database(update, old, manifest)  # where the SQLite copy goes, if it is not kept as it is
         # An update's copy starts first, in a forked child (before any thread of this process starts): it
         # takes about as long as all the rest of a small update, on the machine's other core.
@@ -108,10 +123,10 @@ def publish_site(
             early = _Child(engine, functools.partial(export_copy, engine, copy), "the SQLite copy")
             children.callback(early.close)
         plan = _Plan(reads, history, old)
-        job = plan.downloads(engine, update, old)
+        job = plan.downloads(engine, update, old, recorded)
         # A full build spreads over the machine: a second process writes the board histories (the biggest
         # part) and the SQLite copy, while this one renders the pages and then the events downloads.
-        split = workers and _separable(engine) and job.to_render() > BACKGROUND_BLOCKS
+        split = workers and _separable(engine) and job.to_render(old) > BACKGROUND_BLOCKS
         # The second process takes the copy: from SQLite it makes it in a thread (inside SQLite), from
         # another database in a third process of its own, alongside the downloads (`Background`).
         copy_there = split and early is None
@@ -136,22 +151,25 @@ def publish_site(
             dirty = _keep_models(update, state, old, manifest)
             helper = None
             if may_fork and len(dirty) >= FORK_PAGES:
-                helper = _Helper(engine, update, state, dirty[1::2])
+                # The helper writes the downloads too (while this process renders the head pages).
+                helper = _Helper(engine, update, state, dirty[1::2], (job, old))
                 dirty = dirty[::2]
             if may_fork:
                 start_copy()
             try:
                 _head_files(update, state, old, manifest)
                 rendered = _render_models(update, state, dirty, manifest)
+                helped = None
                 if helper is not None:
                     rendered += helper.pages(update, manifest)
+                    helped = helper.downloads
             finally:
                 if helper is not None:
                     helper.close()
             if background is None:
-                parts = [run_downloads(job, engine)]
+                parts = [helped or run_downloads(job, engine, old)]
             else:
-                parts = [run_downloads(replace(job, boards=()), engine), background.result()]
+                parts = [run_downloads(replace(job, boards=()), engine, old), background.result()]
             if copying is not None:
                 copying.result()
             if early is not None:
@@ -222,7 +240,10 @@ class _Plan:
         self.names = {info.model_id: info.name for info in self.infos}
         self.old = old
 
-    def downloads(self, engine: Engine, update: SiteUpdate, old: Manifest | None) -> DownloadsJob:
+    def downloads(
+        self, engine: Engine, update: SiteUpdate, old: Manifest | None, recorded: bytes | None
+    ) -> DownloadsJob:
+        """The downloads' job; `recorded` is the manifest's bytes `old` was read from."""
         renamed = {m for m, name in self.names.items() if old is not None and old.names.get(m, name) != name}
         stale = frozenset(str(i) for i in self.reads.snapshots_listing(renamed)) if renamed else frozenset()
         boards = []
@@ -237,7 +258,7 @@ class _Plan:
             database_url=engine.url.render_as_string(hide_password=False),
             out_dir=str(update.out_dir),
             folder=str(update.folder),
-            old=None if old is None else old.to_bytes(),
+            old=None if old is None else recorded,
             boards=tuple(boards),
             stale=stale,
         )
@@ -444,25 +465,36 @@ class _Child:
 
 
 class _Helper(_Child):
-    """A forked child rendering some model pages into the same new version of the site."""
+    """A forked child rendering some model pages into the same new version of the site, and then, given
+    a downloads job (with the last publish's manifest, parsed), writing the downloads."""
 
-    def __init__(self, engine: Engine, update: SiteUpdate, state: _State, models: list[str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        update: SiteUpdate,
+        state: _State,
+        models: list[str],
+        downloads: tuple[DownloadsJob, Manifest | None] | None = None,
+    ) -> None:
         folder = update.folder
         assert folder is not None
         self._models = len(models)
+        self.downloads: DownloadsDone | None = None  # the downloads written, once `pages` returned
 
-        def work() -> tuple[TreeRecord, dict[str, tuple[str, int]]]:
+        def work() -> tuple[TreeRecord, dict[str, tuple[str, int]], DownloadsDone | None]:
             tree, files = Tree(update.out_dir, folder), Manifest("", "")
             _render_models(tree, state, models, files)
-            return tree.record(), files.files
+            written = None if downloads is None else run_downloads(downloads[0], engine, downloads[1])
+            return tree.record(), files.files, written
 
         super().__init__(engine, work, "rendering model pages")
 
     def pages(self, update: SiteUpdate, manifest: Manifest) -> int:
-        """Wait for the child; count in the files it wrote. Raises if it failed."""
+        """Wait for the child; count in the pages it wrote (its downloads are in `downloads`, for the
+        caller to adopt with the others). Raises if it failed."""
         done = self.result()
         assert isinstance(done, tuple)
-        record, files = done
+        record, files, self.downloads = done
         update.adopt(record)
         manifest.files.update(files)
         return self._models

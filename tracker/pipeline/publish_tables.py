@@ -237,9 +237,10 @@ class DownloadsJob:
     events: bool = True  # the events downloads too
     database_copy: tuple[str, str | None] | None = None  # then the SQLite copy: (where, from which previous one)
 
-    def to_render(self) -> int:
-        """How many blocks the job must render (the rest it copies): decides where it runs."""
-        old = Manifest.from_bytes(self.old)
+    def to_render(self, parsed: Manifest | None = None) -> int:
+        """How many blocks the job must render (the rest it copies): decides where it runs. `parsed`: the
+        caller's `Manifest.from_bytes(self.old)`, if it has it (a big manifest takes a while to parse)."""
+        old = parsed if parsed is not None else Manifest.from_bytes(self.old)
         if old is None:
             return sum(len(b.snapshots) for b in self.boards) + 1000
         count = 0
@@ -260,9 +261,10 @@ class DownloadsDone:
 SNAPSHOT_CHUNK = 100  # snapshots whose entries are read (and held) at once
 
 
-def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsDone:
+def run_downloads(job: DownloadsJob, engine: Engine | None = None, parsed: Manifest | None = None) -> DownloadsDone:
     """Write every download into the new version of the site; in this process (`engine`) or on its own.
-    On its own, with downloads to write too, it makes the SQLite copy alongside them (`_Alongside`)."""
+    On its own, with downloads to write too, it makes the SQLite copy alongside them (`_Alongside`).
+    `parsed`: `Manifest.from_bytes(job.old)`, if the caller has it."""
     own = engine is None
     copy = job.database_copy
     engine = engine or make_engine(job.database_url)
@@ -270,7 +272,7 @@ def run_downloads(job: DownloadsJob, engine: Engine | None = None) -> DownloadsD
     try:
         reads = SiteReads(engine)
         tree = Tree(Path(job.out_dir), Path(job.folder))
-        old = Manifest.from_bytes(job.old)
+        old = parsed if parsed is not None else Manifest.from_bytes(job.old)
         manifest = Manifest("", "")
         if job.boards:
             models = reads.model_names()
