@@ -86,3 +86,16 @@ def test_the_document_must_not_carry_its_rows_itself() -> None:
 def test_not_a_number_is_refused_as_json_refuses_it() -> None:
     with pytest.raises(ValueError, match="Out of range"):
         tables.json_rows([{"score": float("nan")}], flat=True)
+
+
+def test_nested_values_take_the_one_call_path_to_the_same_bytes() -> None:
+    rng = random.Random(11)
+    extras = [{"within_top": 20}, {"within_top": 20}, {"models": ["a", "b"], "n": 2}, [], {}, ("t", 1.5), None]
+    rows = [{"as_of": "2026-08-01", "extra": rng.choice(extras), "rank": rng.randrange(5)} for _ in range(40)]
+    row_by_row = ",\n  ".join(tables._json_row(r) for r in rows)
+    assert tables._marked_block(rows) == row_by_row  # the one-call path is taken, to the same text
+    assert tables.json_rows(rows) == row_by_row.encode("utf-8")
+    # A string holding the marker, or an empty row: the row-by-row path, still the same bytes.
+    for odd in ({"as_of": "@@tracker-nested:0", "extra": {"a": 1}}, {}):
+        assert tables._marked_block([*rows, odd]) is None
+        assert tables.json_file({}, [tables.json_rows([*rows, odd])]) == expected_json({}, [*rows, odd])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -47,15 +48,24 @@ def csv_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], *, plain
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends
     if len(columns) > 1 and set(columns) <= set(plain):
         writer.writerows(map(itemgetter(*columns), rows))  # each row's values as a tuple, picked in C
-    else:
+    elif len(columns) > 1:
         fast = set(plain)
-        converters = [None if c in fast else _cell for c in columns]
-        writer.writerows(
-            [
-                [v if f is None else f(v) for f, v in zip(converters, (row[c] for c in columns), strict=True)]
-                for row in rows
-            ]
-        )
+        converted = [i for i, c in enumerate(columns) if c not in fast]  # only these values go through _cell
+        pick, lines = itemgetter(*columns), []
+        nested: dict[str, str] = {}  # repr of a nested value -> its cell: equal values are written alike
+        for row in rows:
+            values = list(pick(row))
+            for i in converted:
+                value = values[i]
+                if isinstance(value, dict | list):
+                    cell = nested.get(name := repr(value))
+                    values[i] = cell if cell is not None else nested.setdefault(name, _cell(value))
+                else:
+                    values[i] = _cell(value)
+            lines.append(values)
+        writer.writerows(lines)
+    else:
+        writer.writerows([[row[c] if c in plain else _cell(row[c]) for c in columns] for row in rows])
     return out.getvalue().encode("utf-8")
 
 
@@ -111,7 +121,45 @@ def json_rows(rows: Iterable[Mapping[str, Any]], *, flat: bool = False) -> bytes
         # only the braces between rows need their own lines (no raw newline is ever inside a string).
         text = _ROW.encode(rows)[1:-1].replace("},\n   {", "\n  },\n  {\n   ")
         return ("{\n   " + text[1:-1] + "\n  }").encode("utf-8")
+    rows = list(rows)
+    block = _marked_block(rows)
+    if block is not None:
+        return block.encode("utf-8")
     return ",\n  ".join(_json_row(r) for r in rows).encode("utf-8")
+
+
+_MARKED = re.compile(f'"{_MARK}([0-9]+)"')
+
+
+def _marked_block(rows: list[Mapping[str, Any]]) -> str | None:
+    """Rows with nested values through one C encoder call, as `json_rows(..., flat=True)` does: each nested
+    value stands in as a marker string (one per distinct value), laid out once and spliced in after.
+    None (take the row-by-row path) when a row is empty or a string in the rows holds the marker."""
+    if not rows or not all(rows):
+        return None
+    markers: dict[str, str] = {}  # repr of a nested value -> its marker (equal values lay out alike)
+    laid_out: list[str] = []  # by marker number: the value as `json.dumps(..., indent=1)` lays it out in a row
+    marked: list[Mapping[str, Any]] = []
+    placed = 0
+    for row in rows:
+        nested = [k for k, v in row.items() if not isinstance(v, _SCALARS)]
+        if nested:
+            copy = dict(row)
+            for key in nested:
+                value = row[key]
+                marker = markers.get(name := repr(value))
+                if marker is None:
+                    marker = markers[name] = f"{_MARK}{len(laid_out)}"
+                    laid_out.append(_nested(value, 3))
+                copy[key] = marker
+                placed += 1
+            row = copy
+        marked.append(row)
+    text = _ROW.encode(marked)
+    if text.count(_MARK) != placed:  # a string of the rows holds the marker too
+        return None
+    text = text[1:-1].replace("},\n   {", "\n  },\n  {\n   ")
+    return _MARKED.sub(lambda m: laid_out[int(m[1])], "{\n   " + text[1:-1] + "\n  }")
 
 
 def json_parts(document: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
