@@ -125,8 +125,10 @@ def feeds_of(context: SiteContext) -> list[Feed]:
     """The site's feeds: every post (RSS and Atom), and each board's posts (RSS)."""
     updated = _feed_time(context)
 
+    made: dict[str, Any] = {}  # a post's item, by its page: each post is in the site feeds and its boards'
+
     def items(posts: tuple[PostView, ...]) -> tuple[Any, ...]:
-        return tuple(post_item(p.post, p.path) for p in posts)
+        return tuple(made.get(p.path) or made.setdefault(p.path, post_item(p.post, p.path)) for p in posts)
 
     description = "What changed on the Arena leaderboards and OpenRouter's weekly token ranking."
     everything = FeedSpec("all", SITE_TITLE, description, "index.html", items(context.posts), updated)
