@@ -38,6 +38,9 @@ PER_BACKEND = [
     "one_new_weekly_publish_seconds",
     "one_new_weekly_files_written",
     "one_new_weekly_to_full_ratio",
+    "one_new_weekly_publish_seconds_min",
+    "one_new_weekly_publish_seconds_max",
+    "one_new_weekly_rounds_count",
     "one_new_arena_text_publish_seconds",
     "one_new_arena_text_files_written",
     "one_new_arena_text_to_full_ratio",
@@ -80,6 +83,9 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert set(CAPTURES) <= set(result)
     assert result["sqlite_nothing_new_files_written"] == 0
     assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
+    assert result["sqlite_one_new_arena_text_rounds_count"] == run.UPDATE_ROUNDS
+    low, mid, high = (result[f"sqlite_one_new_arena_text_publish_seconds{s}"] for s in ("_min", "", "_max"))
+    assert low <= mid <= high
     assert set(result["targets"].values()) <= {"PASS", "MISS"}
     assert "sqlite_full_publish_seconds" in result["targets"]
     json.dumps(result)  # one JSON object
