@@ -243,8 +243,8 @@ def generate(store: Store, plan: Plan, *, progress: Callable[[int, int], None] |
 def add_snapshot(store: Store, history: History, board: str, *, seed: int = SEED, rename: bool = False) -> SaveResult:
     """One more snapshot of a board, as the next collection stores it: the newest one moved on (two days
     for Arena, one for OpenRouter's window), figures nudged (and with `rename` one model renamed, which
-    also changes every download row of that model); recorded with its fetch attempt, then the events of
-    the new comparison stored, as `tracker run` does."""
+    also changes every download row of that model); recorded with its fetch attempt and an attempt that
+    found the catalogue unchanged, then the events of the new comparison stored, as `tracker run` does."""
     latest = history.latest_snapshot(board)
     if latest is None:
         raise ValueError(f"no snapshot of {board} to follow")
@@ -282,6 +282,19 @@ def add_snapshot(store: Store, history: History, board: str, *, seed: int = SEED
     fetch_id = store.record_fetch(fetch)
     result = store.save_snapshot(parsed, observed_at=when, fetch_id=fetch_id)
     store.set_fetch_outcome(fetch_id, result.status)
+    # The same run read the catalogue too and found it unchanged (it is read daily): without that, a
+    # run of added snapshots would leave it behind and, days later, mark its models' pages stale.
+    store.record_fetch(
+        FetchRecord(
+            CATALOGUE,
+            "collect",
+            when,
+            "not_modified",
+            finished_at=when + timedelta(seconds=2),
+            http_status=304,
+            url=f"https://upstream.invalid/{CATALOGUE}",
+        )
+    )
     refresh_events(history, store)
     return result
 

@@ -84,6 +84,7 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert result["sqlite_nothing_new_files_written"] == 0
     assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
     assert result["sqlite_one_new_arena_text_rounds_count"] == run.UPDATE_ROUNDS
+    assert result["sqlite_one_new_weekly_rounds_count"] == 2 * run.UPDATE_ROUNDS
     low, mid, high = (result[f"sqlite_one_new_arena_text_publish_seconds{s}"] for s in ("_min", "", "_max"))
     assert low <= mid <= high
     assert set(result["targets"].values()) <= {"PASS", "MISS"}
