@@ -15,8 +15,11 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text
@@ -217,8 +220,8 @@ class SiteReads:
                     .where(e.model_id.in_(chunk))
                     .order_by(e.model_id, e.snapshot_id)
                 )
-                for row in _raw_rows(conn, query):
-                    out[models[row[0]][0]].append(row[1:])
+                for model_id, rows in groupby(_all_rows(conn, query), key=_FIRST):
+                    out[models[model_id][0]].extend(map(_REST, rows))  # each row without its model id
         return out
 
     def listings_after(self, snapshot_id: int) -> dict[str, list[int]]:
@@ -373,15 +376,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIRST, _REST = itemgetter(0), itemgetter(slice(1, None))
+
+
+def _all_rows(conn: Connection, query: ClauseElement) -> list[tuple[Any, ...]]:
+    """All the rows of a query as `_raw_rows` gives them, in one list (for a bounded query)."""
+    with _executed(conn, query) as cursor:
+        return list(cursor.fetchall())
+
+
 def _raw_rows(conn: Connection, query: ClauseElement) -> Iterator[tuple[Any, ...]]:
     """Rows straight from the driver's cursor, in batches: no result object per row. Only for queries
     whose columns need no type conversion and whose parameters are integers (written into the SQL)."""
+    with _executed(conn, query) as cursor:
+        while batch := cursor.fetchmany(10000):
+            yield from batch
+
+
+@contextmanager
+def _executed(conn: Connection, query: ClauseElement) -> Iterator[Any]:
+    """The driver's cursor, the query run on it (its integer parameters written into the SQL)."""
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
-        while batch := cursor.fetchmany(10000):
-            yield from batch
+        yield cursor
     finally:
         cursor.close()
 

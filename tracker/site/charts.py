@@ -49,6 +49,18 @@ def _xs(count: int, left: float, width: float) -> tuple[str, ...]:
     return tuple(_num(left + (i / steps) * width) for i in range(count))
 
 
+_HUNDREDTHS: list[str] = []  # "0", "0.01", ... "12.3", ...: a coordinate by its hundredths, as _num writes it
+
+
+def _hundredths(limit: float) -> list[str]:
+    """The formatted coordinates from 0 to `limit` (at least), by hundredths: a chart's y values are drawn
+    from this table, one rounding and one lookup a point."""
+    top = round(limit * 100) + 1
+    for q in range(len(_HUNDREDTHS), top + 1):
+        _HUNDREDTHS.append(f"{q // 100}.{q % 100:02d}".rstrip("0").rstrip("."))
+    return _HUNDREDTHS
+
+
 # A run of points without a gap: each point as its two formatted coordinates.
 Run = list[tuple[str, str]]
 
@@ -60,13 +72,12 @@ def _plot(series: Series, left: float, top: float, width: float, height: float) 
     if not present:
         return []
     low, high = _bounds(present)
-    span = high - low
-    num = _num
-    # One comprehension a series (the arithmetic as written: the same floats, so the same text).
-    if series.invert:
-        ys = [None if v is None else num(top + (v - low) / span * height) for v in values]
+    # In hundredths of a unit, rounded, each y is an index into the table of formatted coordinates.
+    table, base, scale = _hundredths(top + height), top * 100, height * 100 / (high - low)
+    if series.invert:  # ranks: the lowest value at the top
+        ys = [None if v is None else table[round(base + (v - low) * scale)] for v in values]
     else:
-        ys = [None if v is None else num(top + (1 - (v - low) / span) * height) for v in values]
+        ys = [None if v is None else table[round(base + (high - v) * scale)] for v in values]
     xs = _xs(len(values), left, width)
     if len(present) == len(values):  # no gap: one run
         return [list(zip(xs, ys, strict=True))]  # type: ignore[arg-type]

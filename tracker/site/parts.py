@@ -250,10 +250,15 @@ def _model_view(
 ) -> ModelView:
     placed: dict[str, dict[int, StoredPoint]] = {}  # board -> place in its history -> point
     positions = parts.positions
+    where = positions.get
     for point in points:
-        at = positions.get(point[0])
+        at = where(point[0])
         if at is not None:  # else a snapshot replaced by a later observation of its date
-            placed.setdefault(at[0], {})[at[1]] = point
+            board, place = at
+            own = placed.get(board)
+            if own is None:
+                own = placed[board] = {}
+            own[place] = point
     info = parts.infos.get(model_id)
     organization = info.organization if info else None
     histories = []
@@ -269,10 +274,8 @@ def _model_view(
             organization = next((organizations[history[i].id] for i in places if history[i].id in organizations), None)
         slots = model_span(view.board, history, first, last, parts._dates[board_id][0])
         figure = 3 if view.board.value is ValueKind.TOKENS else 2
-        drawn: list[build.ChartPoint] = []
-        for _, snap in slots:
-            listed = None if snap is None else own.get(positions[snap.id][1])
-            drawn.append(None if listed is None else (listed[1], listed[figure]))
+        listed = [None if snap is None else own.get(positions[snap.id][1]) for _, snap in slots]
+        drawn: list[build.ChartPoint] = [None if p is None else (p[1], p[figure]) for p in listed]
         latest = parts.latest[board_id].get(model_id)
         histories.append(model_history(view, latest, [day for day, _ in slots], drawn, first, last))
     own_prices = parts.prices.get(model_id, ())
