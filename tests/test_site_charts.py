@@ -7,6 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
+from tracker.site import charts
 from tracker.site.charts import Series, line_chart, sparkline
 
 HOSTILE_TITLE = '</title><script>alert(1)</script><title x="'
@@ -100,3 +101,21 @@ def test_a_flat_line_gets_one_label_level_with_it() -> None:
     line_y = {y for _, y in points(svg)}
     assert len(line_y) == 1
     assert abs(float(labels[0]["y"]) - 4 - line_y.pop()) < 0.01
+
+
+def test_the_coordinate_table_writes_each_hundredth_as_num_does() -> None:
+    table = charts._hundredths(180)
+    assert len(table) > 18000
+    assert all(table[q] == charts._num(q / 100) for q in range(len(table)))
+    assert charts._hundredths(1) is table  # a shorter table is never made again
+
+
+def test_plotted_points_are_within_a_hundredth_of_the_exact_position() -> None:
+    values = (1500.0, 1487.123, None, 1412.5, 1499.999, 1450.0)
+    for invert in (False, True):
+        runs = charts._plot(Series(tuple("abcdef"), values, invert), 56, 12, 354, 142)
+        ys = [float(y) for run in runs for _, y in run]
+        present = [v for v in values if v is not None]
+        low, high = min(present), max(present)
+        exact = [12 + ((v - low) if invert else (high - v)) / (high - low) * 142 for v in present]
+        assert all(abs(y - e) <= 0.005 + 1e-9 for y, e in zip(ys, exact, strict=True))

@@ -54,11 +54,15 @@ _HUNDREDTHS: list[str] = []  # "0", "0.01", ... "12.3", ...: a coordinate by its
 
 def _hundredths(limit: float) -> list[str]:
     """The formatted coordinates from 0 to `limit` (at least), by hundredths: a chart's y values are drawn
-    from this table, one rounding and one lookup a point."""
+    from this table, one rounding and one lookup a point. A longer table replaces the shorter one whole
+    (never extended in place), so charts drawn in two threads at once each get a complete table."""
+    global _HUNDREDTHS
     top = round(limit * 100) + 1
-    for q in range(len(_HUNDREDTHS), top + 1):
-        _HUNDREDTHS.append(f"{q // 100}.{q % 100:02d}".rstrip("0").rstrip("."))
-    return _HUNDREDTHS
+    table = _HUNDREDTHS
+    if len(table) <= top:
+        table = [f"{q // 100}.{q % 100:02d}".rstrip("0").rstrip(".") for q in range(top + 1)]
+        _HUNDREDTHS = table
+    return table
 
 
 # A run of points without a gap: each point as its two formatted coordinates.
