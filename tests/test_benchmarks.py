@@ -96,3 +96,26 @@ def test_main_ends_with_one_json_line(tmp_path: Path, capsys, monkeypatch) -> No
     monkeypatch.setattr(run, "run", lambda backends, plan, folder, fixtures: {"history_days": plan.days, "x": 1.0})
     assert run.main(["--days", "3", "--backend", "sqlite", "--keep", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"history_days": 3, "x": 1.0}
+
+
+def test_maintain_analyzes_a_postgresql_history_and_leaves_sqlite_alone(db_url, backend) -> None:
+    engine = make_engine(db_url)
+    try:
+        generate.generate(Store(engine), Plan(days=3, scale=0.05))
+    finally:
+        engine.dispose()
+    seconds = run.maintain(db_url)
+    if backend == "sqlite":
+        assert seconds == 0.0
+        return
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            analyzed = conn.exec_driver_sql(
+                "SELECT last_analyze IS NOT NULL, last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+                " WHERE relname = 'entries'"
+            ).one()
+    finally:
+        engine.dispose()
+    assert seconds > 0
+    assert tuple(analyzed) == (True, True)
