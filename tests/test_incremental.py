@@ -13,8 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from tracker import db
 from tracker.history import History
+from tracker.history_site import SiteReads
 from tracker.models import BOARDS, SOURCES, CatalogModel, FetchRecord, ParsedCatalog, ParsedSnapshot
 from tracker.pipeline import publish as publishing
 from tracker.pipeline import publish_tables
@@ -402,4 +405,81 @@ def test_the_spans_of_models_a_new_snapshot_lists_are_widened_not_read_again(his
     widened, rest = seen[0]
     assert widened > 0
     assert rest == set()  # nothing left a board or was replaced: no model was read in full
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_an_updates_signatures_are_grown_from_the_last_publishs_not_read_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    recorded = Manifest.from_bytes(read_manifest(out))
+    assert recorded is not None
+    assert recorded.entry_mark is not None
+    reads = SiteReads(history_db)
+    assert recorded.entry_mark == reads.model_signatures(set())[1]  # (rows, highest id) of the entries table
+    whole: list[object] = []
+    real = SiteReads.model_signatures
+    monkeypatch.setattr(SiteReads, "model_signatures", lambda self, left_out: whole.append(1) or real(self, left_out))
+    for board in ("openrouter-weekly", "arena-text"):
+        generate.add_snapshot(Store(history_db), History(history_db), board)
+        publish(history_db, out)
+    assert whole == []  # both updates read only the entries added since the last publish
+    manifest = Manifest.from_bytes(read_manifest(out))
+    assert manifest is not None
+    _, replaced = reads.snapshots()
+    signatures, mark = real(SiteReads(history_db), replaced)
+    assert {m: r.signature for m, r in manifest.models.items()} == signatures
+    assert manifest.entry_mark == mark
+    assert mark[0] > recorded.entry_mark[0]
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_an_entry_gone_behind_the_trackers_back_means_every_signature_is_read_again(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    history = History(history_db)
+    generate.add_snapshot(Store(history_db), history, "arena-text")
+    latest = history.latest_snapshot("openrouter-weekly")
+    with history_db.begin() as conn:  # an old entry deleted, a new one added: the highest id alone would not tell
+        conn.execute(sa.delete(db.EntryRow).where(db.EntryRow.snapshot_id == latest.id, db.EntryRow.rank == 1))
+    grown: list[object] = []
+    real = SiteReads.grown_signatures
+
+    def watched(self, *args):
+        grown.append(result := real(self, *args))
+        return result
+
+    monkeypatch.setattr(SiteReads, "grown_signatures", watched)
+    publish(history_db, out)
+    assert grown == [None]  # the count did not add up: read whole
+    manifest = Manifest.from_bytes(read_manifest(out))
+    assert manifest is not None
+    signatures, mark = SiteReads(history_db).model_signatures(SiteReads(history_db).snapshots()[1])
+    assert {m: r.signature for m, r in manifest.models.items()} == signatures
+    assert manifest.entry_mark == mark
+    # The model pages are those of a full build. (The downloads keep the blocks of old snapshots: the
+    # tracker never changes a stored snapshot's entries; a full build rebuilds them after such surgery.)
+    full = tmp_path / "full"
+    publish(history_db, full, full=True)
+    pages, expected = tree(out), tree(full)
+    assert {p: h for p, h in pages.items() if p.startswith("models/")} == {
+        p: h for p, h in expected.items() if p.startswith("models/")
+    }
+
+
+def test_a_manifest_without_where_its_signatures_were_read_means_reading_them_whole(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    manifest = Manifest.from_bytes(read_manifest(out))
+    assert manifest is not None
+    again = Manifest.from_bytes(manifest.to_bytes())
+    assert again is not None
+    assert (again.entry_mark, again.left_out) == (manifest.entry_mark, manifest.left_out)
+    older = replace(manifest, entry_mark=None)  # as a publish of the version before wrote it
+    (out / MANIFEST).write_bytes(older.to_bytes())
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+    whole: list[object] = []
+    real = SiteReads.model_signatures
+    monkeypatch.setattr(SiteReads, "model_signatures", lambda self, left_out: whole.append(1) or real(self, left_out))
+    publish(history_db, out)
+    assert whole == [1]
     assert_same_as_a_full_build(history_db, out, tmp_path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, Integer, LargeBinary, func, literal_column, null, select, text, union_all
 from sqlalchemy.sql import ClauseElement
 
 from tracker import db
@@ -36,6 +35,7 @@ _FETCH_TAIL = 200  # the newest attempts are fingerprinted row by row: their out
 # An entry as read: (snapshot id, model row id, *the rest of ENTRY_COLUMNS)
 EntryTuple = tuple[Any, ...]
 Signature = tuple[int, int, int, int]  # (count, min, max, sum) of the snapshot ids a model is listed in
+EntryMark = tuple[int, int]  # (rows in the entries table, the highest entry id): where signatures were read
 ChartPoint = tuple[int, int | None, float | None, int | None]  # (snapshot id, rank, score, tokens) of an entry
 
 
@@ -252,21 +252,68 @@ class SiteReads:
                         out.setdefault(models[model_id][0], {})[snapshot_id] = organization
         return out
 
-    def model_signatures(self, left_out: Collection[int]) -> dict[str, Signature]:
+    def model_signatures(self, left_out: Collection[int]) -> tuple[dict[str, Signature], EntryMark]:
         """Per canonical model, (count, min, max, sum) of the snapshot ids it is listed in, leaving out some
         snapshots (those replaced by a later observation of their date). Entries are never rewritten, so an
-        unchanged signature means unchanged entries. One pass over the (model, snapshot) index."""
+        unchanged signature means unchanged entries. One pass over the (model, snapshot) index; with the
+        entries table's mark, read in the same statement (so `grown_signatures` can start from them)."""
         e = db.EntryRow
         query = select(
-            e.model_id, func.count(), func.min(e.snapshot_id), func.max(e.snapshot_id), func.sum(e.snapshot_id)
+            literal_column("1", Integer),
+            e.model_id,
+            func.count(),
+            func.min(e.snapshot_id),
+            func.max(e.snapshot_id),
+            func.sum(e.snapshot_id),
         ).group_by(e.model_id)
         if left_out:
             query = query.where(e.snapshot_id.not_in(sorted(left_out)))
+        mark = select(literal_column("0", Integer), null(), func.count(), func.max(e.id), null(), null()).select_from(e)
         models = self.model_names()
+        signatures: dict[str, Signature] = {}
+        marked: EntryMark = (0, 0)
         with self._connect() as conn:
-            return {
-                models[row[0]][0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4])) for row in conn.execute(query)
-            }
+            for kind, model_id, count, low, high, total in _raw_rows(conn, union_all(mark, query)):
+                if kind == 0:  # the table's row count and highest id
+                    marked = (int(count), int(low or 0))
+                else:
+                    signatures[models[model_id][0]] = (int(count), int(low), int(high), int(total))
+        return signatures, marked
+
+    def grown_signatures(
+        self, signatures: Mapping[str, Signature], mark: EntryMark, left_out: Collection[int]
+    ) -> tuple[dict[str, Signature], EntryMark] | None:
+        """`signatures` (as `model_signatures` gave them at `mark`) brought up to date with the entries added
+        since, leaving out those of the snapshots in `left_out`; with the new mark. None unless the table
+        only grew: its row count must be the old one plus the rows above the old highest id (entries are
+        never rewritten; a deleted one means reading every signature again). Reads only the new rows."""
+        e = db.EntryRow
+        count, highest = mark
+        now = select(literal_column("0", Integer), func.count(), func.max(e.id)).select_from(e)
+        added = select(literal_column("1", Integer), e.model_id, e.snapshot_id).where(e.id > highest)
+        models = self.model_names()
+        grown = dict(signatures)
+        marked: EntryMark | None = None
+        new = 0
+        skipped = set(left_out)
+        with self._connect() as conn:
+            for kind, model_id, snapshot_id in _raw_rows(conn, union_all(now, added)):
+                if kind == 0:  # the table's row count and highest id
+                    marked = (int(model_id), int(snapshot_id or 0))
+                    continue
+                new += 1
+                if snapshot_id in skipped:
+                    continue
+                slug = models[model_id][0]
+                was = grown.get(slug)
+                grown[slug] = (
+                    (1, snapshot_id, snapshot_id, snapshot_id)
+                    if was is None
+                    else (was[0] + 1, min(was[1], snapshot_id), max(was[2], snapshot_id), was[3] + snapshot_id)
+                )
+        if marked is None or marked[0] != count + new:
+            return None
+        return grown, marked
 
     def model_spans(self, left_out: Collection[int]) -> dict[str, dict[str, tuple[date, date]]]:
         """Per canonical model, per board: the first and last date it is listed on, leaving out some
@@ -336,8 +383,9 @@ class SiteReads:
                 keys = list(table.primary_key.columns)
                 summary: list[Any] = [table.name, count]
                 if count <= _SMALL_TABLE:  # the driver's values: no type conversion is needed to compare them
-                    rows = _raw_rows(conn, select(table).order_by(*keys))
-                    summary.append([[_plain(v) for v in row] for row in rows])
+                    rows = _all_rows(conn, select(table).order_by(*keys))
+                    binary = any(isinstance(c.type, LargeBinary) for c in table.columns)
+                    summary.append([[_plain(v) for v in row] for row in rows] if binary else rows)
                 else:
                     summary.append(_plain(conn.scalar(select(func.max(keys[0])).select_from(table))))
                 if table.name == db.FetchRow.__tablename__ and count > _SMALL_TABLE:
@@ -348,8 +396,8 @@ class SiteReads:
                         .order_by(f.id.desc())
                         .limit(_FETCH_TAIL),
                     )
-                    summary.append([[_plain(v) for v in row] for row in tail])
-                digest.update(json.dumps(summary, sort_keys=True, default=str).encode("utf-8"))
+                    summary.append(list(tail))
+                digest.update(repr(summary).encode("utf-8"))  # the drivers' values have a stable repr
         return digest.hexdigest()
 
     def newest_event_day(self) -> date | None:

@@ -33,11 +33,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine
 
 from tracker.history import History
-from tracker.history_site import Signature, SiteReads
+from tracker.history_site import EntryMark, Signature, SiteReads
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules
 from tracker.models import BOARDS, SOURCES, Post, PriceRecord, Snapshot
 from tracker.pipeline.portfolio import site_portfolio
@@ -182,6 +183,8 @@ def _publish(
             manifest.blocks.update(done.blocks)
         manifest.names = dict(state.parts.names)
         manifest.newest_snapshot = plan.newest
+        if set(plan.spans) == set(plan.signatures):  # every model with entries is recorded: a sound base
+            manifest.entry_mark, manifest.left_out = plan.entry_mark, tuple(sorted(plan.replaced))
         update.commit(manifest.to_bytes())
     log.info(
         "published %d files to %s (%d written, %d model pages)", len(manifest.files), out, update.written, rendered
@@ -214,8 +217,9 @@ class _Plan:
     def __init__(self, reads: SiteReads, history: History, old: Manifest | None) -> None:
         self.reads = reads
         chosen, replaced = reads.snapshots()
+        self.replaced = replaced
         self.snapshots = {b: h for b, h in chosen.items() if b in BOARDS}
-        self.signatures = reads.model_signatures(replaced)
+        self.signatures, self.entry_mark = _signatures(reads, old, replaced)
         known = {
             m: record.spans
             for m, record in (old.models.items() if old is not None else ())
@@ -262,6 +266,24 @@ class _Plan:
             boards=tuple(boards),
             stale=stale,
         )
+
+
+def _signatures(
+    reads: SiteReads, old: Manifest | None, replaced: set[int]
+) -> tuple[dict[str, Signature], EntryMark | None]:
+    """Every model's signature, and where in the entries table they stand (None: the next publish reads
+    them all again). From the last publish's, plus the entries added since, when nothing but new
+    snapshots replaced an observation of their date; else read whole. The last publish's must cover
+    every model with entries: they do when each of its models had spans (always, from the boards)."""
+    if old is not None and old.entry_mark is not None and old.newest_snapshot is not None:
+        newest = old.newest_snapshot
+        if set(old.left_out) <= replaced and all(i > newest for i in replaced.difference(old.left_out)):
+            recorded = {m: cast(Signature, r.signature) for m, r in old.models.items()}
+            whole = all(len(s) == 4 for s in recorded.values())  # (count, min, max, sum)
+            grown = reads.grown_signatures(recorded, old.entry_mark, replaced) if whole else None
+            if grown is not None:
+                return grown
+    return reads.model_signatures(replaced)
 
 
 def _grown_spans(

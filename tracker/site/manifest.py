@@ -2,7 +2,8 @@
 
 It records the build (a digest of the code, the templates and the settings), the database fingerprint,
 every file's digest and size, each model page's fingerprint with the signature and spans it was made
-from, a digest of what each board and post page was made from, the newest snapshot id, the model names
+from (and where in the entries table those signatures were read), a digest of what each board and post
+page was made from, the newest snapshot id, the model names
 the downloads were written with, and where each block of a big download lies in its file. The next
 publish skips whatever did not change; a manifest of another build, or one it cannot read, counts as
 none (everything is made again).
@@ -47,6 +48,10 @@ class Manifest:
     blocks: dict[str, list[Block]] = field(default_factory=dict)  # download path -> its blocks in order
     pages: dict[str, str] = field(default_factory=dict)  # head page path -> digest of what it was made from
     newest_snapshot: int | None = None  # the highest snapshot id the history had
+    # Where the models' signatures were read: the entries table's (row count, highest id), and the snapshots
+    # left out as replaced. The next publish reads only the entries added since (`SiteReads.grown_signatures`).
+    entry_mark: tuple[int, int] | None = None
+    left_out: tuple[int, ...] = ()
 
     def to_bytes(self) -> bytes:
         document = {
@@ -66,6 +71,8 @@ class Manifest:
             "blocks": {p: [[b.key, b.start, b.end] for b in blocks] for p, blocks in sorted(self.blocks.items())},
             "pages": dict(sorted(self.pages.items())),
             "newest_snapshot": self.newest_snapshot,
+            "entry_mark": None if self.entry_mark is None else list(self.entry_mark),
+            "left_out": sorted(self.left_out),
         }
         return (json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
@@ -94,6 +101,8 @@ class Manifest:
                 blocks={p: [Block(str(k), int(a), int(b)) for k, a, b in v] for p, v in doc["blocks"].items()},
                 pages={str(p): str(k) for p, k in doc.get("pages", {}).items()},
                 newest_snapshot=None if doc.get("newest_snapshot") is None else int(doc["newest_snapshot"]),
+                entry_mark=_pair(doc.get("entry_mark")),
+                left_out=tuple(int(i) for i in doc.get("left_out", ())),
             )
         except (ValueError, KeyError, TypeError, IndexError):
             return None
@@ -108,6 +117,10 @@ class Manifest:
             except OSError:
                 return False
         return True
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    return None if value is None else (int(value[0]), int(value[1]))
 
 
 def digest(data: bytes) -> str:

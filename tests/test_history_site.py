@@ -1,0 +1,75 @@
+"""The site's reads of the history: the database fingerprint that tells a publish whether anything changed,
+and the models' signatures, read whole or grown from the last publish's. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, update
+
+from tracker import db
+from tracker.history_site import SiteReads
+from tracker.models import Entry, FetchRecord, ParsedSnapshot, RankKind
+
+OBSERVED = datetime(2026, 8, 2, 3, 15, tzinfo=UTC)
+
+
+def weekly(as_of: date, rows: list[tuple[str, int]]) -> ParsedSnapshot:
+    ranked = sorted(rows, key=lambda r: -r[1])
+    entries = tuple(
+        Entry(model_id=slug, model=slug.title(), rank=i, rank_kind=RankKind.BY_VALUE, tokens=tokens)
+        for i, (slug, tokens) in enumerate(ranked, 1)
+    )
+    return ParsedSnapshot(
+        "openrouter-weekly", as_of, entries, "test", window_start=as_of - timedelta(days=6), window_end=as_of
+    )
+
+
+def fetch(outcome: str, at: datetime, body: bytes | None = None) -> FetchRecord:
+    return FetchRecord("openrouter", "collect", at, outcome, finished_at=at, http_status=200, body=body)
+
+
+def test_the_fingerprint_changes_with_every_kind_of_write_and_only_then(engine, store):
+    reads = SiteReads(engine)
+    store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300), ("b/two", 200)]), observed_at=OBSERVED, fetch_id=None)
+    fetch_id = store.record_fetch(fetch("new", OBSERVED, b"raw capture"))
+    seen = [reads.fingerprint()]
+    assert SiteReads(engine).fingerprint() == seen[0]  # the same database, read again: the same digest
+
+    def changed() -> bool:
+        now = reads.fingerprint()
+        fresh = now not in seen
+        seen.append(now)
+        return fresh
+
+    store.set_fetch_outcome(fetch_id, "unchanged")  # an attempt's outcome, set after it was recorded
+    assert changed()
+    with engine.begin() as conn:  # a model's display name, changed in place
+        conn.execute(update(db.ModelRow).where(db.ModelRow.slug == "a/one").values(name="Model One"))
+    assert changed()
+    store.save_snapshot(weekly(date(2026, 8, 2), [("a/one", 310), ("b/two", 290)]), observed_at=OBSERVED, fetch_id=None)
+    assert changed()
+    store.record_fetch(fetch("not_modified", OBSERVED + timedelta(hours=1)))
+    assert changed()
+    assert not changed()  # nothing written since: the same digest
+
+
+def test_grown_signatures_are_the_signatures_read_whole_and_refuse_a_table_that_shrank(engine, store):
+    reads = SiteReads(engine)
+    rows = [("a/one", 300), ("b/two", 200), ("c/three", 100)]
+    first = store.save_snapshot(weekly(date(2026, 8, 1), rows), observed_at=OBSERVED, fetch_id=None)
+    signatures, mark = reads.model_signatures(set())
+    assert mark[0] == 3
+    assert signatures["a/one"][0] == 1
+    store.save_snapshot(weekly(date(2026, 8, 2), rows[:2]), observed_at=OBSERVED, fetch_id=None)
+    third = store.save_snapshot(weekly(date(2026, 8, 3), rows[1:]), observed_at=OBSERVED, fetch_id=None)
+    grown = reads.grown_signatures(signatures, mark, set())
+    assert grown == SiteReads(engine).model_signatures(set())
+    assert grown is not None
+    assert grown[0]["b/two"][0] == 3
+    # Snapshots left out (replaced by a later observation of their date) are left out of what was added too.
+    left_out = {third.snapshot_id}
+    assert reads.grown_signatures(signatures, mark, left_out) == SiteReads(engine).model_signatures(left_out)
+    with engine.begin() as conn:  # an entry read at the mark, gone behind the tracker's back
+        conn.execute(delete(db.EntryRow).where(db.EntryRow.snapshot_id == first.snapshot_id, db.EntryRow.rank == 3))
+    assert reads.grown_signatures(signatures, mark, set()) is None
