@@ -122,29 +122,41 @@ class History(HealthReads):
                 )
             ):
                 aliases[model_id].append((kind, alias))
+            m = db.ModelRow
             return [
-                ModelInfo(m.slug, m.name, m.source, m.organization, tuple(aliases[m.id]))
-                for m in session.scalars(select(db.ModelRow).order_by(db.ModelRow.slug))
+                ModelInfo(slug, name, source, organization, tuple(aliases[model_id]))
+                for model_id, slug, name, source, organization in session.execute(
+                    select(m.id, m.slug, m.name, m.source, m.organization).order_by(m.slug)
+                )
             ]
 
     def price_history(self) -> list[PriceRecord]:
         with self._session() as session:
+            p = db.CatalogPriceRow
             rows = session.execute(
-                select(db.CatalogPriceRow, db.ModelRow.slug)
-                .join(db.ModelRow, db.ModelRow.id == db.CatalogPriceRow.model_id)
-                .order_by(db.ModelRow.slug, db.CatalogPriceRow.observed_on)
+                select(
+                    db.ModelRow.slug,
+                    p.observed_on,
+                    p.catalog_id,
+                    p.name,
+                    p.prompt_price_per_m,
+                    p.completion_price_per_m,
+                    p.context_length,
+                )
+                .join(db.ModelRow, db.ModelRow.id == p.model_id)
+                .order_by(db.ModelRow.slug, p.observed_on)
             )
             return [
                 PriceRecord(
                     model_id=slug,
-                    observed_on=p.observed_on,
-                    catalog_id=p.catalog_id,
-                    name=p.name,
-                    prompt_price_per_m=_decimal(p.prompt_price_per_m),
-                    completion_price_per_m=_decimal(p.completion_price_per_m),
-                    context_length=p.context_length,
+                    observed_on=observed_on,
+                    catalog_id=catalog_id,
+                    name=name,
+                    prompt_price_per_m=_decimal(prompt),
+                    completion_price_per_m=_decimal(completion),
+                    context_length=context_length,
                 )
-                for p, slug in rows
+                for slug, observed_on, catalog_id, name, prompt, completion, context_length in rows
             ]
 
     # ---- events and posts

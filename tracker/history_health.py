@@ -69,9 +69,10 @@ class HealthReads:
 
     def _status(self, source: str, now: datetime) -> SourceStatus:
         with self._session() as session:
+            f = db.FetchRow
             attempts = list(
-                session.scalars(
-                    select(db.FetchRow)
+                session.execute(  # the columns read below only (not the bodies)
+                    select(f.started_at, f.outcome, f.error, f.method)
                     .where(db.FetchRow.source == source)
                     .order_by(db.FetchRow.started_at.desc(), db.FetchRow.id.desc())
                     .limit(200)
