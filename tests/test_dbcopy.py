@@ -102,3 +102,24 @@ def test_a_copy_made_while_collectors_write_is_one_moment_of_the_history(engine,
         entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
     assert (snapshots, entries) == (2, 12)
     assert replace(snapshot(0)).as_of == date(2026, 7, 1)
+
+
+def test_the_copy_has_large_pages_even_when_brought_up_from_one_with_small_pages(engine, tmp_path):
+    store = Store(engine)
+    for day in range(2):
+        store_day(store, day)
+    first = export_sqlite(engine, tmp_path / "first.sqlite")
+    small = tmp_path / "small.sqlite"  # as an earlier version published it: 4 KB pages
+    with sqlite3.connect(first) as conn:
+        conn.execute(f"VACUUM INTO '{small}'")  # keeps the page size it was made with
+    with sqlite3.connect(small) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("VACUUM")
+        assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    store_day(store, 2)
+    fresh = export_sqlite(engine, tmp_path / "fresh.sqlite")
+    updated = export_sqlite(engine, tmp_path / "updated.sqlite", previous=small)
+    assert digest(updated) == digest(fresh)
+    with sqlite3.connect(fresh) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone() == (65536,)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
