@@ -264,3 +264,22 @@ def test_another_process_can_fill_the_same_new_version(tmp_path: Path) -> None:
         assert update.written == 2
     assert published(out) == {"index.html": b"old home", "data/big.csv": b"x,y\r\n", "boards/a.html": b"new board"}
     assert read_manifest(out) is None  # committed without one
+
+
+def test_keep_if_keeps_only_a_published_file_of_the_recorded_size(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site({"a.html": b"aaa", "deep/er/b.html": b"bbbb", "c.html": b"cc"}, out)
+    (out / "link.html").symlink_to(out / "a.html")
+    kept = (out / "deep/er/b.html").stat().st_ino
+    with SiteUpdate(out) as update:
+        assert update.keep_if("deep/er/b.html", 4)  # its folders made in the new version
+        assert not update.keep_if("a.html", 4)  # another size: changed since it was recorded
+        assert not update.keep_if("missing.html", 3)
+        assert not update.keep_if("link.html", 3)  # a link is not a published file
+        with pytest.raises(ValueError, match="unsafe"):
+            update.keep_if("../c.html", 2)
+        update.write("a.html", b"new")
+        update.commit()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == ["a.html", "deep/er/b.html"]
+    assert (out / "deep/er/b.html").read_bytes() == b"bbbb"
+    assert (out / "deep/er/b.html").stat().st_ino == kept  # the very same file, not a copy

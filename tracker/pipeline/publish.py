@@ -367,10 +367,10 @@ def _still_there(update: SiteUpdate, old: Manifest, path: str) -> bool:
 
 def _kept(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: str) -> bool:
     """Keep the published file as the last publish recorded it, if it is still there; False if it is not."""
-    if old is None or not _still_there(update, old, path):
+    recorded = None if old is None else old.files.get(path)
+    if recorded is None or not update.keep_if(path, recorded[1]):
         return False
-    update.keep(path)
-    manifest.files[path] = old.files[path]
+    manifest.files[path] = recorded
     return True
 
 
