@@ -3,12 +3,13 @@
 For each backend, in a scratch database it creates and drops: load a synthetic history through the store
 (`generate.py`; three years, one with --quick), time a plain `executemany` of the same rows for scale,
 diff every consecutive pair of snapshots (on PostgreSQL then `VACUUM ANALYZE`, as autovacuum would have
-run over the years: see `maintain`), then publish in a child process: a full build (time and peak
-memory), the same again with nothing new (time and files written), and after one new snapshot of
-OpenRouter's weekly board and of Arena Text (time and files rewritten; six weekly windows and three
-Arena snapshots, the median publish's figures). Then the parse time of the largest real captures
-(../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is printed with the target it is held to and
-PASS or MISS; the last line is one JSON object of all the figures.
+run over the years: see `maintain`), then publish in a child process: a full build (time and peak memory;
+three of them, each into an empty folder, the median's figures), the same again with nothing new (time
+and files written), and after one new snapshot of OpenRouter's weekly board and of Arena Text (time and
+files rewritten; six weekly windows and three Arena snapshots, the median publish's figures). Then the
+parse time of the largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is
+printed with the target it is held to and PASS or MISS; the last line is one JSON object of all the
+figures.
 
 Peak memory is the peak resident set size (Linux VmHWM; `getrusage` ru_maxrss elsewhere) of the child
 process that publishes, plus that of the second process a full build writes its downloads in. (ru_maxrss
@@ -214,10 +215,14 @@ def maintain(url: str) -> float:
 
 
 UPDATE_ROUNDS = 3  # each one-new-snapshot case is measured this many times (the median is its figure)
+FULL_ROUNDS = 3  # and the full publish too: a single one varied between 6.5 s and 10.2 s here
 
 
-def publish_sequence(url: str, out: Path, rounds: int = UPDATE_ROUNDS) -> dict[str, float]:
-    """In this process (the child): full publish, publish again, then `rounds` times two new weekly windows
+def publish_sequence(
+    url: str, out: Path, rounds: int = UPDATE_ROUNDS, full_rounds: int = FULL_ROUNDS
+) -> dict[str, float]:
+    """In this process (the child): `full_rounds` full publishes (each into an empty folder; the figures
+    are those of the median one, like the updates'), publish again, then `rounds` times two new weekly windows
     and one new Arena Text snapshot (the pace the boards keep: the data of all stays as fresh as in a
     running tracker), each published on its own. A single update takes one or two seconds and varies by a
     fifth between runs here, so each case's figures are those of its median publish (the fastest and
@@ -232,9 +237,9 @@ def publish_sequence(url: str, out: Path, rounds: int = UPDATE_ROUNDS) -> dict[s
 
         taken: dict[str, list[dict[str, float]]] = {}  # each publish's figures, by case
 
-        def publish(label: str) -> None:
+        def publish(label: str, into: Path = out) -> None:
             started = time.perf_counter()
-            result = publish_site(engine, history, out, base_url="https://example.invalid/tracker/")
+            result = publish_site(engine, history, into, base_url="https://example.invalid/tracker/")
             taken.setdefault(label, []).append(
                 {
                     "publish_seconds": time.perf_counter() - started,
@@ -245,7 +250,11 @@ def publish_sequence(url: str, out: Path, rounds: int = UPDATE_ROUNDS) -> dict[s
                 }
             )
 
-        publish("full")
+        for i in range(full_rounds):  # each into a folder of its own (the last one is `out`): a full build
+            into = out if i == full_rounds - 1 else out.with_name(f"{out.name}-full-{i}")
+            publish("full", into)
+            if into != out:
+                shutil.rmtree(into)
         figures["full_self_peak_kb"] = peak_kb()
         publish("nothing_new")
         for _ in range(rounds):  # at the boards' own pace: two daily windows to each two-day Arena snapshot

@@ -85,6 +85,9 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
     assert result["sqlite_one_new_arena_text_rounds_count"] == run.UPDATE_ROUNDS
     assert result["sqlite_one_new_weekly_rounds_count"] == 2 * run.UPDATE_ROUNDS
+    assert result["sqlite_full_rounds_count"] == run.FULL_ROUNDS
+    assert result["sqlite_full_publish_seconds_min"] <= result["sqlite_full_publish_seconds"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site-")) == ["site-sqlite"]
     low, mid, high = (result[f"sqlite_one_new_arena_text_publish_seconds{s}"] for s in ("_min", "", "_max"))
     assert low <= mid <= high
     assert set(result["targets"].values()) <= {"PASS", "MISS"}
