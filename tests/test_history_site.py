@@ -1,5 +1,6 @@
 """The site's reads of the history: the database fingerprint that tells a publish whether anything changed,
-and the models' signatures, read whole or grown from the last publish's. On SQLite and PostgreSQL."""
+the models' signatures, read whole or grown from the last publish's, and the data clock (the newest
+moment the history knows of). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -73,3 +74,22 @@ def test_grown_signatures_are_the_signatures_read_whole_and_refuse_a_table_that_
     with engine.begin() as conn:  # an entry read at the mark, gone behind the tracker's back
         conn.execute(delete(db.EntryRow).where(db.EntryRow.snapshot_id == first.snapshot_id, db.EntryRow.rank == 3))
     assert reads.grown_signatures(signatures, mark, set()) is None
+
+
+def test_the_data_clock_is_the_newest_attempt_of_any_source_or_the_newest_snapshot(engine, store, history):
+    assert history.data_clock() is None
+    store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300)]), observed_at=OBSERVED, fetch_id=None)
+    assert history.data_clock() == OBSERVED
+    # Attempts of several sources, recorded out of order: the newest is neither the last one recorded
+    # nor one of the source that sorts last.
+    store.record_fetches(
+        [
+            FetchRecord("openrouter", "collect", OBSERVED + timedelta(hours=5), "not_modified"),
+            FetchRecord("arena", "collect", OBSERVED + timedelta(hours=9), "not_modified"),
+            FetchRecord("zz-import", "import", OBSERVED + timedelta(hours=2), "new"),
+            FetchRecord("openrouter", "collect", OBSERVED + timedelta(hours=1), "transient"),
+        ]
+    )
+    assert history.data_clock() == OBSERVED + timedelta(hours=9)
+    store.record_fetch(FetchRecord("catalogue", "collect", OBSERVED + timedelta(days=2), "unchanged"))
+    assert history.data_clock() == OBSERVED + timedelta(days=2)
