@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from tracker.feed import FeedSpec, post_item, render_atom, render_rss
+from tracker.feed import FeedItem, FeedSpec, post_item, render_atom, render_rss
 from tracker.site import charts, figures, scatter
 from tracker.site.context import BoardView, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.downloads import board_downloads, event_downloads
@@ -117,8 +117,14 @@ class Feed:
         spec = self.spec
         dated = max((i.published for i in spec.items), default=spec.updated)
         about = (spec.key, spec.title, spec.description, spec.page)
-        document = (self.path, self.atom, base_url, about, spec.items, dated)
+        document = (self.path, self.atom, base_url, about, tuple(map(_item_digest, spec.items)), dated)
         return hashlib.sha256(repr(document).encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_digest(item: FeedItem) -> str:
+    """A digest of one feed item, made once for the several feeds that list the same post."""
+    return hashlib.sha256(repr(item).encode("utf-8")).hexdigest()
 
 
 def feeds_of(context: SiteContext) -> list[Feed]:
