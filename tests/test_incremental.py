@@ -483,3 +483,23 @@ def test_a_manifest_without_where_its_signatures_were_read_means_reading_them_wh
     publish(history_db, out)
     assert whole == [1]
     assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_event_groups_and_the_events_of_some_groups_are_those_a_plain_join_gives(history_db):
+    reads = SiteReads(history_db)
+    ev, snap = db.EventRow, db.SnapshotRow
+    plain = (
+        sa.select(snap.as_of, ev.board_id, sa.func.count(), sa.func.min(ev.id), sa.func.max(ev.id), sa.func.sum(ev.id))
+        .join(snap, snap.id == ev.to_snapshot_id)
+        .group_by(snap.as_of, ev.board_id)
+    )
+    with history_db.connect() as conn:
+        expected = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in conn.execute(plain)}
+    groups = reads.event_groups()
+    assert len(groups) > 3
+    assert {(g.as_of, g.board): g.signature for g in groups} == expected
+    every = list(reads.events())
+    wanted = {(g.as_of, g.board) for g in sorted(groups, key=lambda g: g.as_of)[-3:]}
+    some = list(reads.events(wanted))
+    assert some  # in the order stored, only the groups asked for
+    assert some == [(day, event) for day, event in every if (day, event.board) in wanted]

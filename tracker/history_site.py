@@ -347,10 +347,24 @@ class SiteReads:
     def event_groups(self) -> list[EventGroup]:
         """The events grouped by (date of their snapshot, board), in no particular order."""
         ev, snap = db.EventRow, db.SnapshotRow
+        # Grouped by snapshot first, from the (board, snapshot) index alone; then by the snapshots' dates.
+        by_snapshot = (
+            select(
+                ev.board_id,
+                ev.to_snapshot_id,
+                func.count().label("n"),
+                func.min(ev.id).label("low"),
+                func.max(ev.id).label("high"),
+                func.sum(ev.id).label("total"),
+            )
+            .group_by(ev.board_id, ev.to_snapshot_id)
+            .subquery()
+        )
+        g = by_snapshot.c
         query = (
-            select(snap.as_of, ev.board_id, func.count(), func.min(ev.id), func.max(ev.id), func.sum(ev.id))
-            .join(snap, snap.id == ev.to_snapshot_id)
-            .group_by(snap.as_of, ev.board_id)
+            select(snap.as_of, g.board_id, func.sum(g.n), func.min(g.low), func.max(g.high), func.sum(g.total))
+            .join(snap, snap.id == g.to_snapshot_id)
+            .group_by(snap.as_of, g.board_id)
         )
         with self._connect() as conn:
             return [EventGroup(r[0], r[1], (int(r[2]), int(r[3]), int(r[4]), int(r[5]))) for r in conn.execute(query)]
@@ -364,7 +378,9 @@ class SiteReads:
         wanted = None if groups is None else set(groups)
         if wanted is not None:
             days = sorted({d for d, _ in wanted})
-            query = query.where(snap.as_of.in_(days)) if len(days) <= _CHUNK else query
+            if len(days) <= _CHUNK:  # from the (board, snapshot) index, not a pass over every event
+                listed = select(snap.id).where(snap.as_of.in_(days))
+                query = query.where(ev.board_id.in_(sorted({b for _, b in wanted})), ev.to_snapshot_id.in_(listed))
         with self._connect() as conn:
             for row in conn.execution_options(stream_results=True).execute(query):
                 if wanted is None or (row[3], row[1]) in wanted:
