@@ -216,11 +216,14 @@ def model_history(
     points: Sequence[ChartPoint],
     first_seen: date,
     last_seen: date,
+    day_labels: Sequence[str] | None = None,
 ) -> ModelHistory:
     """A model's history on a board: its charts over `days` (from its first to its last appearance), with a
-    point per day, from the first one where it is listed."""
+    point per day, from the first one where it is listed. `day_labels`: the days as ISO dates, if the
+    caller has them."""
     start = next((i for i, p in enumerate(points) if p is not None), len(points))
-    labels = tuple([_iso(day) for day in days[start:]])  # one tuple for both charts
+    # One tuple for both charts.
+    labels = tuple([_iso(day) for day in days[start:]] if day_labels is None else day_labels[start:])
     points = points[start:]
     return ModelHistory(
         board=view.board,

@@ -32,6 +32,7 @@ from tracker.models import (
     Snapshot,
     SourceStatus,
     ValueKind,
+    Window,
 )
 from tracker.portfolio import Portfolio
 from tracker.site import build
@@ -133,6 +134,7 @@ class SiteParts:
     latest: Mapping[str, Mapping[str, Entry]]  # per board: the entries of its newest snapshot, by model
     positions: Mapping[int, tuple[str, int]]  # snapshot id -> (its board, its place in that board's history)
     _dates: Mapping[str, tuple[list[date], list[int]]]  # per board: snapshot dates and running id sums
+    _labels: Mapping[str, list[str]]  # per board: its snapshot dates as the charts label them
 
     def in_span(self, board_id: str, span: Span) -> tuple[int, int]:
         """(count, sum of ids) of the board's snapshots dated within a span: a new one there is a new point."""
@@ -222,6 +224,7 @@ def head_parts(data: HeadData) -> SiteParts:
         latest={v.board.id: {e.model_id: e for e in v.latest.entries} for v in views},
         positions={s.id: (b, i) for b, h in histories.items() for i, s in enumerate(h)},
         _dates=dates,
+        _labels={b: [day.isoformat() for day in d] for b, (d, _) in dates.items()},
     )
 
 
@@ -272,12 +275,20 @@ def _model_view(
         first, last = history[places[0]].as_of, history[places[-1]].as_of
         if not organization:  # the first one its entries name, in the boards' and the dates' order
             organization = next((organizations[history[i].id] for i in places if history[i].id in organizations), None)
-        slots = model_span(view.board, history, first, last, parts._dates[board_id][0])
         figure = 3 if view.board.value is ValueKind.TOKENS else 2
-        listed = [None if snap is None else own.get(positions[snap.id][1]) for _, snap in slots]
+        labels = None
+        if view.board.window is Window.WEEK:  # whole weeks back from the last appearance
+            slots = model_span(view.board, history, first, last)
+            listed = [None if snap is None else own.get(positions[snap.id][1]) for _, snap in slots]
+            days: Sequence[date] = [day for day, _ in slots]
+        else:  # every snapshot from the first appearance to the last: a slice of the history, by place
+            dates, iso = parts._dates[board_id][0], parts._labels[board_id]
+            lo, hi = bisect_left(dates, first), bisect_right(dates, last)
+            listed = list(map(own.get, range(lo, hi)))
+            days, labels = dates[lo:hi], iso[lo:hi]
         drawn: list[build.ChartPoint] = [None if p is None else (p[1], p[figure]) for p in listed]
         latest = parts.latest[board_id].get(model_id)
-        histories.append(model_history(view, latest, [day for day, _ in slots], drawn, first, last))
+        histories.append(model_history(view, latest, days, drawn, first, last, labels))
     own_prices = parts.prices.get(model_id, ())
     return assemble_model_view(
         model_id,
