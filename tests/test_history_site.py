@@ -66,6 +66,9 @@ def test_grown_signatures_are_the_signatures_read_whole_and_refuse_a_table_that_
     third = store.save_snapshot(weekly(date(2026, 8, 3), rows[1:]), observed_at=OBSERVED, fetch_id=None)
     grown = reads.grown_signatures(signatures, mark, set())
     assert grown == SiteReads(engine).model_signatures(set())
+    fingerprinted = SiteReads(engine)  # as a publish reads: the fingerprint's count, not a second one
+    fingerprinted.fingerprint()
+    assert fingerprinted.grown_signatures(signatures, mark, set()) == grown
     assert grown is not None
     assert grown[0]["b/two"][0] == 3
     # Snapshots left out (replaced by a later observation of their date) are left out of what was added too.
@@ -74,6 +77,9 @@ def test_grown_signatures_are_the_signatures_read_whole_and_refuse_a_table_that_
     with engine.begin() as conn:  # an entry read at the mark, gone behind the tracker's back
         conn.execute(delete(db.EntryRow).where(db.EntryRow.snapshot_id == first.snapshot_id, db.EntryRow.rank == 3))
     assert reads.grown_signatures(signatures, mark, set()) is None
+    fingerprinted = SiteReads(engine)
+    fingerprinted.fingerprint()
+    assert fingerprinted.grown_signatures(signatures, mark, set()) is None
 
 
 def test_the_data_clock_is_the_newest_attempt_of_any_source_or_the_newest_snapshot(engine, store, history):

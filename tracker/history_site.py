@@ -21,7 +21,19 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, LargeBinary, func, literal_column, null, select, text, union_all
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    Table,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.sql import ClauseElement
 
 from tracker import db
@@ -151,6 +163,7 @@ class SiteReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._names: dict[int, tuple[str, str]] | None = None
+        self._entries_mark: EntryMark | None = None  # the entries table as `fingerprint` found it
 
     def _connect(self) -> Connection:
         return self.engine.connect()
@@ -289,15 +302,16 @@ class SiteReads:
         never rewritten; a deleted one means reading every signature again). Reads only the new rows."""
         e = db.EntryRow
         count, highest = mark
+        # The table's count and highest id: as the fingerprint found them, else read with the new rows.
+        marked: EntryMark | None = self._entries_mark
         now = select(literal_column("0", Integer), func.count(), func.max(e.id)).select_from(e)
         added = select(literal_column("1", Integer), e.model_id, e.snapshot_id).where(e.id > highest)
         models = self.model_names()
         grown = dict(signatures)
-        marked: EntryMark | None = None
         new = 0
         skipped = set(left_out)
         with self._connect() as conn:
-            for kind, model_id, snapshot_id in _raw_rows(conn, union_all(now, added)):
+            for kind, model_id, snapshot_id in _raw_rows(conn, added if marked else union_all(now, added)):
                 if kind == 0:  # the table's row count and highest id
                     marked = (int(model_id), int(snapshot_id or 0))
                     continue
@@ -398,12 +412,19 @@ class SiteReads:
                 count = int(conn.scalar(select(func.count()).select_from(table)) or 0)
                 keys = list(table.primary_key.columns)
                 summary: list[Any] = [table.name, count]
-                if count <= _SMALL_TABLE:  # the driver's values: no type conversion is needed to compare them
+                highest = None
+                if count > _SMALL_TABLE or table.name == db.EntryRow.__tablename__:
+                    highest = conn.scalar(select(func.max(keys[0])).select_from(table))
+                if table.name == db.EntryRow.__tablename__:  # for `grown_signatures`: no second count
+                    self._entries_mark = (count, int(highest or 0))
+                if count > _SMALL_TABLE:
+                    summary.append(_plain(highest))
+                elif conn.dialect.name == "postgresql":  # the rows as PostgreSQL writes them, hashed there
+                    summary.append(_server_digest(conn, table))
+                else:  # the driver's values: no type conversion is needed to compare them
                     rows = _all_rows(conn, select(table).order_by(*keys))
                     binary = any(isinstance(c.type, LargeBinary) for c in table.columns)
                     summary.append([[_plain(v) for v in row] for row in rows] if binary else rows)
-                else:
-                    summary.append(_plain(conn.scalar(select(func.max(keys[0])).select_from(table))))
                 if table.name == db.FetchRow.__tablename__ and count > _SMALL_TABLE:
                     f = db.FetchRow
                     tail = _raw_rows(
@@ -431,6 +452,15 @@ class SiteReads:
             if conn.dialect.name == "sqlite":
                 return [str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
             return [str(row[0]) for row in conn.execute(text(f"EXPLAIN {sql}"))]
+
+
+def _server_digest(conn: Connection, table: Table) -> str | None:
+    """PostgreSQL: an MD5 of a small table's rows in key order, each as PostgreSQL writes a row as text
+    (made in the server: no row becomes Python objects). Only to tell whether the table changed."""
+    prep = conn.dialect.identifier_preparer
+    order = ", ".join(f"t.{prep.quote(c.name)}" for c in table.primary_key.columns)
+    sql = f"SELECT md5(string_agg(t::text, E'\\n' ORDER BY {order})) FROM {prep.format_table(table)} AS t"  # noqa: S608
+    return conn.exec_driver_sql(sql).scalar()
 
 
 def _plain(value: Any) -> Any:
