@@ -464,7 +464,7 @@ def _server_digest(conn: Connection, table: Table) -> str | None:
 
 
 def _plain(value: Any) -> Any:
-    """A value as the fingerprint records it (binaries by digest; dates and the rest by `str`)."""
+    """A value as the fingerprint records it: binaries by digest, the rest as the driver gave it."""
     if isinstance(value, bytes | memoryview):
         return hashlib.sha256(bytes(value)).hexdigest()
     return value

@@ -376,9 +376,7 @@ def _kept(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: st
 
 def _keep_or_write(update: SiteUpdate, old: Manifest | None, manifest: Manifest, path: str, data: bytes) -> None:
     entry = (digest(data), len(data))
-    if old is not None and old.files.get(path) == entry and _still_there(update, old, path):
-        update.keep(path)
-    else:
+    if not (old is not None and old.files.get(path) == entry and update.keep_if(path, entry[1])):
         update.write(path, data)
     manifest.files[path] = entry
 

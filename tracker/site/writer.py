@@ -212,13 +212,8 @@ class Tree:
         if folder not in self._folders:
             os.makedirs(os.path.join(self._tmp, folder), exist_ok=True)
             self._folders.add(folder)
-        target = os.path.join(self._tmp, native)
         self._paths.append(path)
-        try:
-            os.link(source, target)
-        except OSError:  # a file system without hard links: copy it
-            shutil.copyfile(source, target)
-            self._new.append(Path(target))
+        self._link(source, Path(self._tmp, native))
         return True
 
     def keep(self, path: str) -> None:
@@ -226,7 +221,10 @@ class Tree:
         source = self.current(path)
         if source is None:
             raise FileNotFoundError(f"{path} is not in the published site")
-        target = self._target(path)
+        self._link(source, self._target(path))
+
+    def _link(self, source: str | Path, target: Path) -> None:
+        """The published file at `target` in the new version: a hard link, or a copy where there are none."""
         try:
             os.link(source, target)
         except OSError:  # a file system without hard links: copy it
