@@ -291,3 +291,68 @@ def test_footer_dates_come_from_the_data(site: dict[str, bytes]) -> None:
     assert sample_context().built_from == WEEKS[2].replace(day=2)
     for path in ("index.html", "models/gpt-5.html", "status.html"):
         assert "Data up to" not in soup(site, path).find("footer").get_text(" ", strip=True)
+
+
+# ---- compiled templates kept between runs
+
+
+def _cache_in(folder: Path):
+    from tracker.site.pages import template_cache
+
+    cache = template_cache({"XDG_CACHE_HOME": str(folder)})
+    assert cache is not None
+    return cache
+
+
+def test_compiled_templates_are_kept_and_loaded_instead_of_compiled(tmp_path: Path, monkeypatch) -> None:
+    from tracker.site.pages import make_environment
+
+    make_environment(_cache_in(tmp_path)).get_template("model.html")
+    assert len(list((tmp_path / "llm-rank-tracker" / "templates").iterdir())) == 1
+    second = make_environment(_cache_in(tmp_path))
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("a template was compiled although its compiled code is in the cache")
+
+    monkeypatch.setattr(second, "compile", no_compiling)
+    assert second.get_template("model.html").name == "model.html"
+
+
+def test_a_cached_template_renders_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    from tracker.site import pages
+
+    context = sample_context()
+    fresh = render_site(context)
+    monkeypatch.setattr(pages, "environment", lambda: pages.make_environment(_cache_in(tmp_path)))
+    assert render_site(context) == fresh  # compiled and stored
+    assert render_site(context) == fresh  # loaded from the cache
+
+
+def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path) -> None:
+    from tracker.site.pages import make_environment
+
+    make_environment(_cache_in(tmp_path)).get_template("base.html")
+    for path in (tmp_path / "llm-rank-tracker" / "templates").iterdir():
+        path.write_bytes(path.read_bytes()[:40])  # cut short: the magic, part of the checksum
+    env = make_environment(_cache_in(tmp_path))
+    assert env.get_template("base.html").name == "base.html"
+
+
+def test_no_cache_where_the_cache_folder_cannot_be_made(tmp_path: Path) -> None:
+    from tracker.site.pages import make_environment, template_cache
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert template_cache({"XDG_CACHE_HOME": str(blocker)}) is None
+    assert make_environment(None).get_template("base.html").name == "base.html"
+
+
+def test_cache_files_are_named_for_the_jinja_version_and_options(tmp_path: Path, monkeypatch) -> None:
+    from tracker.site import pages
+
+    pages.make_environment(_cache_in(tmp_path)).get_template("base.html")
+    monkeypatch.setitem(pages._TEMPLATE_OPTIONS, "trim_blocks", False)
+    pages.make_environment(_cache_in(tmp_path)).get_template("base.html")
+    names = sorted(p.name for p in (tmp_path / "llm-rank-tracker" / "templates").iterdir())
+    assert len(names) == 2
+    assert names[0].split("-")[0] != names[1].split("-")[0]  # same template, other options: another file
