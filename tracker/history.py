@@ -66,13 +66,14 @@ class History(HealthReads):
 
     def snapshot_refs(self, board: str) -> list[SnapshotRef]:
         """Every stored snapshot of a board, oldest first."""
-        with self._session() as session:
-            rows = session.scalars(
-                select(db.SnapshotRow)
-                .where(db.SnapshotRow.board_id == board)
-                .order_by(db.SnapshotRow.as_of, db.SnapshotRow.observed_at, db.SnapshotRow.id)
-            )
-            return [_ref(r) for r in rows]
+        s = db.SnapshotRow
+        query = (
+            select(s.id, s.board_id, s.as_of, s.observed_at, s.window_start, s.window_end, s.row_count, s.method)
+            .where(s.board_id == board)
+            .order_by(s.as_of, s.observed_at, s.id)
+        )
+        with self.engine.connect() as conn:  # columns, not ORM objects: every publish reads these
+            return [SnapshotRef(*row) for row in conn.execute(query)]
 
     def load_snapshot(self, snapshot_id: int) -> Snapshot:
         with self._session() as session:
@@ -269,19 +270,6 @@ class History(HealthReads):
         with self._session() as session:
             result = session.execute(text("SELECT * FROM portfolio ORDER BY model_id"))
             return [{key: _plain(key, value) for key, value in row._mapping.items()} for row in result]
-
-
-def _ref(row: db.SnapshotRow) -> SnapshotRef:
-    return SnapshotRef(
-        id=row.id,
-        board=row.board_id,
-        as_of=row.as_of,
-        observed_at=row.observed_at,
-        window_start=row.window_start,
-        window_end=row.window_end,
-        row_count=row.row_count,
-        method=row.method,
-    )
 
 
 def _snapshot(row: db.SnapshotRow, entries: Sequence[Entry]) -> Snapshot:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from tracker.diff import diff_snapshots, event_key
 from tracker.history import History
-from tracker.models import BOARDS, Board, Event, Post, Snapshot, UsageError
+from tracker.models import BOARDS, Board, Event, Post, Snapshot, SnapshotRef, UsageError
 from tracker.narrate import BoardWeek, post_date, write_post
 from tracker.pipeline.portfolio import matchup
 from tracker.policy import DEFAULT_POLICY, Comparison, PublishPolicy, pick_comparison, pick_for_post, should_publish
@@ -71,10 +72,13 @@ def board_diff(
     from_date: date | None = None,
     to_date: date | None = None,
     policy: PublishPolicy = DEFAULT_POLICY,
+    refs: Sequence[SnapshotRef] | None = None,
 ) -> BoardDiff:
-    """Diff a board (latest against the previous comparable snapshot unless dates are given); store the events."""
+    """Diff a board (latest against the previous comparable snapshot unless dates are given); store the events.
+    `refs`: the board's `History.snapshot_refs`, if the caller has read them already."""
     board = BOARDS[board_id]
-    comparison = pick_comparison(board, history.snapshot_refs(board_id), from_date=from_date, to_date=to_date)
+    refs = history.snapshot_refs(board_id) if refs is None else refs
+    comparison = pick_comparison(board, refs, from_date=from_date, to_date=to_date)
     result = _diff(history, board, comparison, policy)
     if store is not None:
         save_events(store, result)
@@ -93,10 +97,11 @@ def refresh_events(history: History, store: Store) -> int:
     """Store the events of every board's latest comparison (already stored ones are skipped)."""
     new = 0
     for board_id in BOARDS:
-        if not history.snapshot_refs(board_id):
+        refs = history.snapshot_refs(board_id)
+        if not refs:
             continue
         try:
-            new += save_events(store, board_diff(history, None, board_id))
+            new += save_events(store, board_diff(history, None, board_id, refs=refs))
         except UsageError as exc:
             log.warning("%s", exc)
     return new
@@ -109,15 +114,22 @@ def weekly_post(history: History, store: Store, *, policy: PublishPolicy = DEFAU
     """
     posts = history.posts()
     previous = date.fromisoformat(posts[0].slug[:10]) if posts else None
-    weeks: list[BoardWeek] = []
-    diffs: list[BoardDiff] = []
+    comparisons: list[tuple[Board, Comparison]] = []
     for board_id in POST_BOARDS:
         board = BOARDS[board_id]
         refs = history.snapshot_refs(board_id)
-        if not refs:
-            continue
+        if refs:
+            comparisons.append((board, pick_for_post(board, refs, previous_post=previous)))
+    newest = max((c.newer.as_of for _, c in comparisons if c.newer is not None), default=None)
+    if previous is not None and newest is not None and newest - previous < POST_INTERVAL:
+        # Not due, whatever the diffs say (the post's date is the newest of its boards'): none is made.
+        log.info("no post: the last one (%s) is less than a week older than the data (%s)", previous, newest)
+        return None
+    weeks: list[BoardWeek] = []
+    diffs: list[BoardDiff] = []
+    for board, comparison in comparisons:
         try:
-            result = _diff(history, board, pick_for_post(board, refs, previous_post=previous), policy)
+            result = _diff(history, board, comparison, policy)
         except UsageError as exc:
             log.warning("%s", exc)
             continue
