@@ -10,7 +10,6 @@ import sqlite3
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import insert
@@ -219,7 +218,7 @@ def digest(path: Path) -> str:
 
 def sa_path(monkeypatch) -> None:
     """Make the copy take the SQLAlchemy path it took before: no psycopg connection is recognised."""
-    monkeypatch.setattr(dbcopy, "psycopg", SimpleNamespace(Connection=type("NotPsycopg", (), {})))
+    monkeypatch.setattr(dbcopy, "uses_psycopg", lambda engine: False)
 
 
 def test_the_copy_from_postgresql_is_the_copy_from_sqlite(both, tmp_path):

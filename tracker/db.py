@@ -271,6 +271,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def uses_psycopg(engine: Engine) -> bool:
+    """The engine reaches PostgreSQL through psycopg 3, whose own cursors (binary, server-side) the bulk
+    reads use. Asked of the engine, so psycopg is imported only by those who use it."""
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
 def writer(engine: Engine) -> Engine:
     """The same engine, with SQLite write transactions taking the write lock at BEGIN."""
     return engine.execution_options(sqlite_immediate=True)

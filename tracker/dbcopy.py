@@ -21,14 +21,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import JSON, Boolean, Column, Connection, Date, Engine, Float, Table, create_engine, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from tracker import migrate
-from tracker.db import Base, UTCDateTime
+from tracker.db import Base, UTCDateTime, uses_psycopg
+
+if TYPE_CHECKING:
+    import psycopg
 
 _BATCH = 5000
 _LEFT_OUT = {"fetches": {"body"}}  # columns copied as NULL
@@ -151,8 +153,8 @@ def _source_rows(source: Engine, conn: sqlite3.Connection) -> Iterator[_Copier]:
         read.begin()  # one transaction: every table as of the same moment
         driver = read.connection.dbapi_connection
         copy: Callable[[sqlite3.Connection, Table, Any], None]
-        if isinstance(driver, psycopg.Connection):
-            copy = lambda c, t, after: _streamed_copy(driver, c, t, after)  # noqa: E731
+        if uses_psycopg(source):
+            copy = lambda c, t, after: _streamed_copy(driver, c, t, after)  # type: ignore[arg-type]  # noqa: E731
         else:
             copy = lambda c, t, after: _typed_copy(read, c, t, after)  # noqa: E731
         yield _Copier(

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
-from feedgen.feed import FeedGenerator
-
 from tracker.models import Post
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 GENERATOR = "llm-rank-tracker"
 # Characters XML 1.0 cannot carry at all; lxml refuses them, so they are dropped.
@@ -85,6 +86,8 @@ def _newest_first(items: Sequence[FeedItem]) -> list[FeedItem]:
 
 
 def _generator(spec: FeedSpec, base_url: str | None, feed_path: str) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # imported when a feed is written: most publishes keep them
+
     items = _newest_first(spec.items)
     fg = FeedGenerator()
     fg.title(xml_text(spec.title))

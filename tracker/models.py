@@ -95,6 +95,8 @@ CATALOGUE = "openrouter-models"
 
 # Names accepted by `tracker collect`.
 SOURCES: tuple[str, ...] = ("arena-text", "arena-text-raw", "arena-webdev", "openrouter-weekly", CATALOGUE)
+# The sources `tracker backfill` fetches history of, from the official datasets.
+BACKFILL_SOURCES: tuple[str, ...] = ("arena-text", "arena-text-raw", "arena-webdev", "openrouter-weekly")
 
 
 def board(board_id: str) -> Board:

@@ -9,8 +9,7 @@ import click
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.output import echo_outcomes, exit_with
-from tracker.models import BOARDS, CATALOGUE, SOURCES
-from tracker.pipeline import collect as collecting
+from tracker.models import BACKFILL_SOURCES, BOARDS, CATALOGUE, SOURCES
 from tracker.pipeline import schema
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, date_in_name, ingest, reparse
 from tracker.pipeline.operate import locked
@@ -85,6 +84,8 @@ def collect_cmd(app: App, sources: tuple[str, ...]) -> None:
 
     Example: tracker collect arena-text openrouter-weekly
     """
+    from tracker.pipeline import collect as collecting  # the HTTP side, imported by the commands that fetch
+
     schema.ensure(app.engine)
     with locked(app.engine, LOCK_WAIT_SECONDS):
         outcomes = collecting.collect(app.store, app.history, app.settings, sources or SOURCES, now=app.now())
@@ -125,7 +126,7 @@ def _import_one(app: App, path: Path, board: str, fmt: str | None, as_of: date |
 
 
 @click.command("backfill")
-@click.argument("source", type=click.Choice(collecting.BACKFILL_SOURCES))
+@click.argument("source", type=click.Choice(BACKFILL_SOURCES))
 @click.option("--since", type=DATE, required=True, help="First day of history to fetch.")
 @pass_app
 def backfill_cmd(app: App, source: str, since: date) -> None:
@@ -133,6 +134,8 @@ def backfill_cmd(app: App, source: str, since: date) -> None:
 
     Example: tracker backfill openrouter-weekly --since 2025-01-01
     """
+    from tracker.pipeline import collect as collecting  # the HTTP side, imported by the commands that fetch
+
     schema.ensure(app.engine)
     with locked(app.engine, LOCK_WAIT_SECONDS):
         outcomes = collecting.backfill(app.store, app.history, app.settings, source, since=since, now=app.now())

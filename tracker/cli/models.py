@@ -11,8 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import LOCK_WAIT_SECONDS
@@ -130,6 +128,9 @@ def portfolio_cmd(app: App, as_json: bool) -> None:
     if as_json:
         _print_json([row.to_json() for row in rows])
         return
+    from rich.console import Console  # rich, for the commands that print tables
+    from rich.table import Table
+
     table = Table(title="Prestige vs production", caption="Est. spend: weekly tokens x a blended list price.")
     for name in ("Model", "Lane", "Arena Text", "WebDev", "OpenRouter week", "$/1M in/out", "Est. spend"):
         table.add_column(name, justify="left" if name in ("Model", "Lane") else "right")

@@ -7,8 +7,6 @@ from datetime import date
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import DATE
@@ -44,6 +42,9 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
     if as_json:
         _print_json(document)
         return
+    from rich.console import Console  # rich, for the commands that print tables
+    from rich.table import Table
+
     spec = BOARDS[board]
     table = Table(title=f"{spec.title}, as of {document['as_of']}", caption=document["attribution"])
     table.add_column("Rank", justify="right")
@@ -111,6 +112,9 @@ def status_cmd(app: App, as_json: bool) -> None:
     if as_json:
         _print_json(status_json(statuses, now))
     else:
+        from rich.console import Console  # rich, for the commands that print tables
+        from rich.table import Table
+
         table = Table(title="Sources")
         for name in ("Source", "Last attempt", "Outcome", "Last success", "Data as of", "Failures", "Stale"):
             table.add_column(name)

@@ -13,7 +13,6 @@ from tracker.cli.output import echo_outcomes, exit_code
 from tracker.config.cron import DEFAULT_PATH, CronConfig, Job, load_cron, to_crontab
 from tracker.pipeline import operate, schema
 from tracker.pipeline.operate import RoundResult
-from tracker.schedule import run_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +120,8 @@ def schedule_cmd(app: App, config: Path, print_crontab: bool, tracker_command: s
         click.echo(to_crontab(cron, tracker_command=tracker_command), nl=False)
         return
     schema.ensure(app.engine)
+    from tracker.schedule import run_scheduler  # APScheduler, for this long-running command only
+
     code = run_scheduler(cron, _executor(app, cron), last_run=app.history.last_job_runs(), now=app.now())
     if code:
         raise click.exceptions.Exit(code)

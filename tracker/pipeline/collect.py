@@ -21,13 +21,12 @@ from tracker.channels_openrouter import MAX_DAILY_DAYS, collect_daily_keyed
 from tracker.config import Settings
 from tracker.fetch import Fetcher
 from tracker.history import History
-from tracker.models import FetchError, FetchRecord, LayoutError, TrackerError, UsageError
+from tracker.models import BACKFILL_SOURCES, FetchError, FetchRecord, LayoutError, TrackerError, UsageError
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
 from tracker.store import Store
 
 log = logging.getLogger(__name__)
 
-BACKFILL_SOURCES = ("arena-text", "arena-text-raw", "arena-webdev", "openrouter-weekly")
 ARENA_HISTORY_SPLIT = "full"  # the dataset's split with every publish date, not only the latest
 
 

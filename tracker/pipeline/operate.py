@@ -24,7 +24,6 @@ from tracker.history import History
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules, rules_from
 from tracker.models import SOURCES, Post
 from tracker.pipeline import schema
-from tracker.pipeline.collect import collect
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
 from tracker.pipeline.portfolio import refresh_matches
 from tracker.pipeline.publish import PublishResult, publish_site
@@ -93,6 +92,8 @@ def run_once(
     out: Path | None = None,
 ) -> RoundResult:
     """Collect what is due, then publish from what is stored (only validated data ever is)."""
+    from tracker.pipeline.collect import collect  # the HTTP side: `tracker publish` starts without it
+
     chosen = [(s, None) for s in SOURCES] if collect_all else due_sources(config, history.last_job_runs(), now)
     sources = list(dict.fromkeys(source for source, _ in chosen))
     outcomes = collect(store, history, settings, sources, now=now) if sources else []

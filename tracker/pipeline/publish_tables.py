@@ -27,13 +27,12 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-import psycopg
 from sqlalchemy import Engine, make_url, select
 
 from tracker import db
-from tracker.db import make_engine
+from tracker.db import make_engine, uses_psycopg
 from tracker.dbcopy import export_sqlite
 from tracker.history_site import SiteReads
 from tracker.models import BOARDS, Snapshot
@@ -52,6 +51,9 @@ from tracker.site.downloads import (
     stored_rows,
 )
 from tracker.site.manifest import Block, Manifest
+
+if TYPE_CHECKING:
+    import psycopg
 from tracker.site.writer import Tree, TreeRecord
 
 
@@ -397,9 +399,9 @@ def stored_entries(engine: Engine, snapshot_ids: Collection[int]) -> dict[int, l
         for start in range(0, len(ids), _IDS):
             part = ids[start : start + _IDS]
             rows: Sequence[tuple[Any, ...]]
-            if isinstance(driver, psycopg.Connection):
-                with driver.cursor(binary=True) as cursor:
-                    rows = cursor.execute(_STORED_PG, (part,)).fetchall()
+            if uses_psycopg(engine):
+                with cast("psycopg.Connection[Any]", driver).cursor(binary=True) as binary:
+                    rows = binary.execute(_STORED_PG, (part,)).fetchall()
             else:
                 # Integer ids only: written into the SQL, which the driver runs as it is.
                 query = select(*_STORED).where(e.snapshot_id.in_(part))
