@@ -6,7 +6,9 @@ diff every consecutive pair of snapshots (on PostgreSQL then `VACUUM ANALYZE`, a
 run over the years: see `maintain`), then publish in a child process: a full build (time and peak memory;
 three of them, each into an empty folder, the median's figures), the same again with nothing new (time
 and files written), and after one new snapshot of OpenRouter's weekly board and of Arena Text (time and
-files rewritten; six weekly windows and three Arena snapshots, the median publish's figures). Then the
+files rewritten; six weekly windows and three Arena snapshots, the median publish's figures); then
+`tracker publish` itself, a process each time as cron runs it, with nothing new and after one new Arena
+Text snapshot (`cli_publishes`: the command's own start and steps on top of the build). Then the
 parse time of the largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is
 printed with the target it is held to and PASS or MISS; the last line is one JSON object of all the
 figures.
@@ -52,6 +54,7 @@ from tracker.pipeline import schema
 from tracker.sources import detect_catalog_format, detect_ranking_format
 from tracker.store import Store
 
+BASE_URL = "https://example.invalid/tracker/"  # the site's address in every publish here (it is in the pages)
 PG_ADMIN_URL = os.environ.get("TRACKER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parent.parent
 LOADED_TABLES = ("boards", "fetches", "models", "model_aliases", "snapshots", "entries", "catalog_prices")
@@ -77,6 +80,7 @@ def targets(backend: str) -> list[Target]:
         Target(p + "full_publish_peak_megabytes", lambda v: v < 500, "< 500 MB"),
         Target(p + "nothing_new_publish_seconds", lambda v: v < 1, "< 1 s"),
         Target(p + "nothing_new_files_written", lambda v: v == 0, "= 0 files"),
+        Target(p + "cli_nothing_new_publish_seconds", lambda v: v < 1, "< 1 s"),
         Target(p + "one_new_weekly_to_full_ratio", lambda v: v < 0.10, "< 10% of a full publish"),
         Target(p + "one_new_arena_text_to_full_ratio", lambda v: v < 0.10, "< 10% of a full publish"),
     ]
@@ -239,7 +243,7 @@ def publish_sequence(
 
         def publish(label: str, into: Path = out) -> None:
             started = time.perf_counter()
-            result = publish_site(engine, history, into, base_url="https://example.invalid/tracker/")
+            result = publish_site(engine, history, into, base_url=BASE_URL)
             taken.setdefault(label, []).append(
                 {
                     "publish_seconds": time.perf_counter() - started,
@@ -274,6 +278,42 @@ def publish_sequence(
         return figures
     finally:
         engine.dispose()
+
+
+CLI_ROUNDS = 3  # `tracker publish` runs of each kind (the median is the figure)
+
+
+def cli_publishes(url: str, out: Path, rounds: int = CLI_ROUNDS) -> dict[str, float]:
+    """`tracker publish` as a user or cron runs it, in a process of its own (imports, schema check, the
+    latest events stored, the weekly post checked, then the build), on the site the publishing child left:
+    once to catch up (not timed), then `rounds` times with nothing new and `rounds` times each after one
+    new Arena Text snapshot. The medians: what the in-process figures leave out is the command's own."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_BASE_URL": BASE_URL}
+    command = [sys.executable, "-m", "tracker", "--quiet", "publish", "--out", str(out)]
+
+    def timed() -> float:
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"tracker publish failed:\n{done.stderr[-4000:]}")
+        return time.perf_counter() - started
+
+    timed()
+    nothing_new = [timed() for _ in range(rounds)]
+    engine = make_engine(url)
+    try:
+        store, history = Store(engine), History(engine)
+        updated = []
+        for _ in range(rounds):
+            generate.add_snapshot(store, history, "arena-text")
+            updated.append(timed())
+    finally:
+        engine.dispose()
+    return {
+        "cli_nothing_new_publish_seconds": statistics.median(nothing_new),
+        "cli_one_new_arena_text_publish_seconds": statistics.median(updated),
+        "cli_rounds_count": rounds,
+    }
 
 
 def reads_use_indexes(engine: Any) -> bool:
@@ -351,6 +391,11 @@ def bench_backend(backend: str, plan: Plan, folder: Path) -> dict[str, float]:
             print(f"  VACUUM ANALYZE in {figures['vacuum_analyze_seconds']:.1f} s (what autovacuum would have done)")
         published = publish_in_child(scratch.url, folder / f"site-{backend}")
         figures.update(published)
+        figures.update(cli_publishes(scratch.url, folder / f"site-{backend}"))
+        print(
+            f"  tracker publish: nothing new {figures['cli_nothing_new_publish_seconds']:.2f} s, "
+            f"one new Arena Text snapshot {figures['cli_one_new_arena_text_publish_seconds']:.2f} s"
+        )
         full = figures["full_publish_seconds"]
         figures["full_publish_peak_megabytes"] = (
             published["full_self_peak_kb"] + published["full_worker_peak_kb"]

@@ -44,6 +44,8 @@ PER_BACKEND = [
     "one_new_arena_text_publish_seconds",
     "one_new_arena_text_files_written",
     "one_new_arena_text_to_full_ratio",
+    "cli_nothing_new_publish_seconds",
+    "cli_one_new_arena_text_publish_seconds",
     "history_entries_count",
     "history_models_with_pages_count",
     "reads_use_indexes",
@@ -86,6 +88,8 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert result["sqlite_one_new_arena_text_rounds_count"] == run.UPDATE_ROUNDS
     assert result["sqlite_one_new_weekly_rounds_count"] == 2 * run.UPDATE_ROUNDS
     assert result["sqlite_full_rounds_count"] == run.FULL_ROUNDS
+    assert result["sqlite_cli_rounds_count"] == run.CLI_ROUNDS
+    assert "sqlite_cli_nothing_new_publish_seconds" in result["targets"]
     assert result["sqlite_full_publish_seconds_min"] <= result["sqlite_full_publish_seconds"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site-")) == ["site-sqlite"]
     low, mid, high = (result[f"sqlite_one_new_arena_text_publish_seconds{s}"] for s in ("_min", "", "_max"))
