@@ -11,12 +11,16 @@ transaction a day (`Store.bulk`), the quiet attempts recorded together (`Store.r
 invented upstreams are in `world.py`; the same seed and length always give the same history.
 
 Usage: python benchmarks/generate.py DATABASE_URL [--quick] [--days N] [--seed N] [--no-events]
-(--no-events skips deriving the events and weekly posts a running tracker would also have stored.)
+                                     [--one-transaction]
+(--no-events skips deriving the events and weekly posts a running tracker would also have stored;
+--one-transaction loads it all in one transaction, as the benchmark's `executemany` baseline inserts its
+rows: the difference is what the daily commits cost.)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import sys
@@ -202,42 +206,56 @@ class Collector:
         self.stats.router_models.update(m.slug for m in catalog.models)
 
 
-def generate(store: Store, plan: Plan, *, progress: Callable[[int, int], None] | None = None) -> Stats:
-    """Write the whole synthetic history through `store`, day by day, hour by hour."""
+def generate(
+    store: Store, plan: Plan, *, progress: Callable[[int, int], None] | None = None, one_transaction: bool = False
+) -> Stats:
+    """Write the whole synthetic history through `store`, day by day, hour by hour: a transaction a day, or
+    with `one_transaction` all of it in one (as the plain `executemany` baseline inserts its rows)."""
     world, stats = World(plan), Stats()
     collector = Collector(store, world, stats)
-    for index in range(plan.days):
-        day = plan.start + timedelta(days=index)
-        world.advance(index)
-        window = world.weekly_window(day - timedelta(days=1))  # yesterday is the last complete day
-        due: dict[str, bool] = {
-            "arena-text": index % 2 == 0,
-            "arena-webdev": index % 2 == 0,
-            WEEKLY: window is not None,
-            CATALOGUE: True,
-        }
-        with store.bulk():  # one transaction a day: a commit per attempt would cost more than the rows
-            for hour in range(24):
-                for position, source in enumerate(SOURCES):
-                    when = _moment(day, hour, position * 5)
-                    if not (due[source] and hour >= DATA_HOUR[source]):
-                        collector.quiet(source, when)
-                        continue
-                    if collector.failed(source, when):
-                        continue  # the data arrives at the next attempt
-                    due[source] = False
-                    if source in ARENA_BOARDS:
-                        collector.snapshot(world.arena_snapshot(source, day), when)
-                    elif source == WEEKLY and window is not None:
-                        collector.snapshot(window, when)
-                    else:
-                        collector.catalogue(world.catalogue(day), when)
-            collector.flush()
-            committing = time.perf_counter()
+    with store.bulk() if one_transaction else contextlib.nullcontext():
+        for index in range(plan.days):
+            _day(store, world, collector, plan, index, one_transaction)
+            if progress:
+                progress(index + 1, plan.days)
+        committing = time.perf_counter()
+    if one_transaction:
         stats.store_seconds["commit"] += time.perf_counter() - committing
-        if progress:
-            progress(index + 1, plan.days)
     return stats
+
+
+def _day(store: Store, world: World, collector: Collector, plan: Plan, index: int, inside: bool) -> None:
+    """One day of collection, in a transaction of its own unless `inside` one already."""
+    stats = collector.stats
+    day = plan.start + timedelta(days=index)
+    world.advance(index)
+    window = world.weekly_window(day - timedelta(days=1))  # yesterday is the last complete day
+    due: dict[str, bool] = {
+        "arena-text": index % 2 == 0,
+        "arena-webdev": index % 2 == 0,
+        WEEKLY: window is not None,
+        CATALOGUE: True,
+    }
+    with contextlib.nullcontext() if inside else store.bulk():  # a commit per attempt would cost more
+        for hour in range(24):
+            for position, source in enumerate(SOURCES):
+                when = _moment(day, hour, position * 5)
+                if not (due[source] and hour >= DATA_HOUR[source]):
+                    collector.quiet(source, when)
+                    continue
+                if collector.failed(source, when):
+                    continue  # the data arrives at the next attempt
+                due[source] = False
+                if source in ARENA_BOARDS:
+                    collector.snapshot(world.arena_snapshot(source, day), when)
+                elif source == WEEKLY and window is not None:
+                    collector.snapshot(window, when)
+                else:
+                    collector.catalogue(world.catalogue(day), when)
+        collector.flush()
+        committing = time.perf_counter()
+    if not inside:
+        stats.store_seconds["commit"] += time.perf_counter() - committing
 
 
 def add_snapshot(store: Store, history: History, board: str, *, seed: int = SEED, rename: bool = False) -> SaveResult:
@@ -311,13 +329,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, help="any number of days instead")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-events", action="store_true", help="store only what collection stores")
+    parser.add_argument("--one-transaction", action="store_true", help="all of it in one transaction, not one a day")
     args = parser.parse_args(argv)
     plan = Plan(days=args.days or (YEAR if args.quick else 3 * YEAR), seed=args.seed)
     engine = make_engine(args.url)
     try:
         schema.ensure(engine)
         started = time.perf_counter()
-        stats = generate(Store(engine), plan)
+        stats = generate(Store(engine), plan, one_transaction=args.one_transaction)
         print(f"history of {plan.days} days loaded in {time.perf_counter() - started:.1f} s: {stats.as_dict()}")
         print(
             "seconds inside the store:",

@@ -76,6 +76,26 @@ def test_the_generator_writes_a_history_through_the_store(tmp_path: Path) -> Non
         engine.dispose()
 
 
+def test_one_transaction_loads_the_same_history(tmp_path: Path) -> None:
+    """`--one-transaction` (the baseline's way, to measure what the daily commits cost) stores the same rows."""
+    rows = {}
+    for name, one in (("daily", False), ("one", True)):
+        engine = make_engine(f"sqlite:///{tmp_path / (name + '.sqlite')}")
+        try:
+            schema.ensure(engine)
+            stats = generate.generate(Store(engine), TINY, one_transaction=one)
+            with engine.connect() as conn:
+                rows[name] = [
+                    conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                    for table in ("fetches", "snapshots", "entries", "models", "catalog_prices")
+                ]
+            assert stats.store_seconds["commit"] > 0
+        finally:
+            engine.dispose()
+    assert rows["one"] == rows["daily"]
+    assert len(rows["one"][2]) > 0  # entries
+
+
 def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     real_fixture(run.CAPTURES[0][1])  # the real captures must be there (in CI a missing one fails)
     result = run.run(["sqlite"], TINY, tmp_path, real_fixtures_dir())
