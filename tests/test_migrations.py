@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from tracker import migrate
 from tracker.db import make_engine
 from tracker.models import Entry, ParsedSnapshot, RankKind
@@ -114,5 +116,30 @@ def test_portfolio_migration_downgrades_to_0001_with_matches_present(empty_db_ur
         assert kept is not None
         assert len(kept.entries) == 7
         assert refresh_matches(History(engine), store) is None  # no catalogue in this history
+    finally:
+        engine.dispose()
+
+
+def test_the_head_the_commands_check_first_is_alembics():
+    """`migrate.HEAD` (read without Alembic at every start) must name the newest migration: add a migration,
+    move it too."""
+    assert migrate.head_revision() == migrate.HEAD
+
+
+def test_ensure_tells_an_up_to_date_database_without_alembic_and_refuses_an_outdated_one(empty_db_url):
+    from tracker.models import UsageError
+    from tracker.pipeline import schema
+
+    engine = make_engine(empty_db_url)
+    try:
+        assert migrate.at_head(engine) is False  # no version table yet
+        schema.ensure(engine)  # an empty database gets the schema
+        assert migrate.at_head(engine) is True
+        migrate.downgrade(engine, "0002")
+        assert migrate.at_head(engine) is False
+        with pytest.raises(UsageError, match=r"schema 0002, this version needs 0003: run `tracker db upgrade`"):
+            schema.ensure(engine)
+        migrate.upgrade(engine)
+        schema.ensure(engine)
     finally:
         engine.dispose()

@@ -25,6 +25,8 @@ def revisions(engine: Engine) -> tuple[str | None, str | None]:
 
 def ensure(engine: Engine) -> None:
     """Create the schema in an empty database; refuse to write into an outdated one."""
+    if migrate.at_head(engine):  # the usual case, told without Alembic
+        return
     current, head = revisions(engine)
     if current is None:
         migrate.upgrade(engine)
