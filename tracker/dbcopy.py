@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, Boolean, Column, Connection, Date, Engine, Float, Table, create_engine, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -154,7 +154,8 @@ def _source_rows(source: Engine, conn: sqlite3.Connection) -> Iterator[_Copier]:
         driver = read.connection.dbapi_connection
         copy: Callable[[sqlite3.Connection, Table, Any], None]
         if uses_psycopg(source):
-            copy = lambda c, t, after: _streamed_copy(driver, c, t, after)  # type: ignore[arg-type]  # noqa: E731
+            pg = cast("psycopg.Connection[Any]", driver)
+            copy = lambda c, t, after: _streamed_copy(pg, c, t, after)  # noqa: E731
         else:
             copy = lambda c, t, after: _typed_copy(read, c, t, after)  # noqa: E731
         yield _Copier(

@@ -51,10 +51,10 @@ from tracker.site.downloads import (
     stored_rows,
 )
 from tracker.site.manifest import Block, Manifest
+from tracker.site.writer import Tree, TreeRecord
 
 if TYPE_CHECKING:
     import psycopg
-from tracker.site.writer import Tree, TreeRecord
 
 
 @dataclass(frozen=True)

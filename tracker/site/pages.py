@@ -12,7 +12,7 @@ import contextlib
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib.resources import files
@@ -61,7 +61,7 @@ class TemplateCache(FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def template_cache(environ: dict[str, str] | None = None) -> TemplateCache | None:
+def template_cache(environ: Mapping[str, str] | None = None) -> TemplateCache | None:
     """The cache in the user's cache folder ($XDG_CACHE_HOME or ~/.cache, then llm-rank-tracker/templates);
     its files are named for this Jinja version and these options, so code compiled otherwise is never
     loaded. None where the folder cannot be made."""
