@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from tracker.models import (
     PostSection,
     RankKind,
 )
+from tracker.store_rows import ZSTD_MAGIC, compress, decompress
 
 OBSERVED = datetime(2026, 8, 2, 3, 15, tzinfo=UTC)
 
@@ -148,6 +150,48 @@ def test_raw_body_is_kept_compressed_and_comes_back(store, engine):
     assert len(stored.body) < len(body) / 10
     captures = list(store.raw_captures())
     assert [c.body for c in captures] == [body]
+
+
+def test_bodies_stored_by_earlier_versions_as_zlib_still_come_back(store, engine):
+    """Earlier versions stored zlib streams; rows written since are Zstandard frames. Both are read."""
+    old_body, new_body = b'{"data": "stored before"}' * 50, b'{"data": "stored after"}' * 50
+    old_id = store.record_fetch(
+        FetchRecord(source="openrouter-weekly", method="collect", started_at=OBSERVED, outcome="new", format="x")
+    )
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE fetches SET body = :b WHERE id = :i"), {"b": zlib.compress(old_body, 6), "i": old_id})
+    store.record_fetch(
+        FetchRecord(
+            source="openrouter-weekly",
+            method="collect",
+            started_at=OBSERVED + timedelta(hours=1),
+            outcome="new",
+            format="x",
+            body=new_body,
+        )
+    )
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT body FROM fetches ORDER BY id")).scalars().all()
+    assert stored[0][:2] == b"\x78\x9c"  # zlib at level 6
+    assert stored[1][:4] == ZSTD_MAGIC
+    assert [c.body for c in store.raw_captures()] == [old_body, new_body]
+
+
+@pytest.mark.parametrize(
+    "capture",
+    [
+        "arena/lmarena-text-gradio-pagesource-2025-03-28.html",
+        "arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json",
+        "openrouter/rankings-models-week-2026-08-02.json",
+    ],
+)
+def test_real_captures_compress_no_bigger_than_zlib_did(fixture_bytes, capture):
+    """The store switched from zlib (level 6) to Zstandard for speed; it must not cost disk on real bodies."""
+    body = fixture_bytes(capture)
+    packed = compress(body)
+    assert packed[:4] == ZSTD_MAGIC
+    assert len(packed) <= len(zlib.compress(body, 6))
+    assert decompress(packed) == body
 
 
 def test_catalogue_prices_stored_only_on_change(store, history, engine):

@@ -78,7 +78,7 @@ class BoardRow(Base):
 
 
 class FetchRow(Base):
-    """Every attempt to get data, successful or not, with its raw body (zlib-compressed)."""
+    """Every attempt to get data, successful or not, with its raw body (compressed: `store_rows.compress`)."""
 
     __tablename__ = "fetches"
     __table_args__ = (Index("ix_fetches_source_started", "source", "started_at"),)
