@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from dataclasses import replace
 from datetime import timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from tracker import db
 from tracker.history import History
@@ -23,7 +25,8 @@ from tracker.pipeline import publish as publishing
 from tracker.pipeline import publish_tables
 from tracker.pipeline.portfolio import refresh_matches, site_portfolio
 from tracker.pipeline.publish import publish_site
-from tracker.site import build_context, render_site
+from tracker.site import build_context, render_site, timeline
+from tracker.site.build import model_paths
 from tracker.site.manifest import Manifest
 from tracker.site.writer import MANIFEST, MARKER, read_manifest
 from tracker.store import Store
@@ -503,3 +506,53 @@ def test_event_groups_and_the_events_of_some_groups_are_those_a_plain_join_gives
     some = list(reads.events(wanted))
     assert some  # in the order stored, only the groups asked for
     assert some == [(day, event) for day, event in every if (day, event.board) in wanted]
+
+
+def rank_chart_points(page: str, board_title: str) -> list[tuple[str, str]]:
+    """The points of a model page's rank chart on a board (a line without gaps)."""
+    charts = BeautifulSoup(page, "html.parser").find_all("svg", class_="chart")
+    chart = next(c for c in charts if c.title.string.startswith("Rank of") and c.title.string.endswith(board_title))
+    return re.findall(r"([\d.]+) ([\d.]+)", str(chart.find("path")["d"]))
+
+
+def test_long_charts_are_thinned_alike_in_a_site_built_in_parts_an_update_and_a_full_build(
+    history_db, tmp_path, monkeypatch
+):
+    """Beyond `CHART_POINTS` snapshots a chart plots one a week; lowered here so a few weeks of history are
+    long: the site built in parts is still the one `render_site` makes, an update the full build's."""
+    monkeypatch.setattr(timeline, "CHART_POINTS", 4)
+    out = tmp_path / "site"
+    publish(history_db, out)
+    classic = classic_site(history_db)
+    assert [p for p in classic if classic[p] != (out / p).read_bytes()] == []
+    history = History(history_db)
+    board = history.board_history("arena-text")
+    assert len(board) > 2 * timeline.CHART_POINTS
+    # A model listed in every snapshot: its rank chart plots each week's close and its first and last.
+    steady = set.intersection(*({e.model_id for e in s.entries} for s in board))
+    model = sorted(steady)[0]
+    dates = [s.as_of for s in board]
+    expected = timeline.chart_places(timeline.week_closes(dates), 0, len(dates))
+    assert len(expected) < len(dates)
+    page = (out / model_paths(SiteReads(history_db).model_spans(set()))[model]).read_text()
+    assert len(rank_chart_points(page, BOARDS["arena-text"].title)) == len(expected)
+    generate.add_snapshot(Store(history_db), history, "arena-text")
+    publish(history_db, out)
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
+def test_chart_points_among_given_snapshots_are_those_of_a_whole_read(history_db):
+    reads = SiteReads(history_db)
+    history = History(history_db)
+    board = history.board_history("arena-text")
+    models = sorted({e.model_id for s in board for e in s.entries})[:6]
+    whole = reads.chart_points(models)
+    ids = [s.id for s in board]
+    among = {models[0]: ids[::2], models[1]: ids[::2], models[2]: ids[:3], models[3]: [], models[4]: ids}
+    some = reads.chart_points(models, among)
+    assert set(some) == set(whole)
+    for m in models:
+        wanted = set(among.get(m, ()))
+        assert some[m] == [p for p in whole[m] if p[0] in wanted], m
+    assert some[models[0]]
+    assert some[models[3]] == some[models[5]] == []

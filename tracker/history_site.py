@@ -219,22 +219,36 @@ class SiteReads:
                     out.add(row)
         return out
 
-    def chart_points(self, model_ids: Collection[str]) -> dict[str, list[ChartPoint]]:
-        """Per canonical model (these), every entry as a chart point: (snapshot id, rank, score, tokens).
-        Read from the covering index `ix_entries_model_chart` alone, in index order (snapshot ids ascending)."""
+    def chart_points(
+        self, model_ids: Collection[str], among: Mapping[str, Collection[int]] | None = None
+    ) -> dict[str, list[ChartPoint]]:
+        """Per canonical model (these), every entry as a chart point: (snapshot id, rank, score, tokens);
+        with `among`, only its entries in the snapshots given for it there (`parts.chart_snapshot_ids`).
+        Read from the covering index `ix_entries_model_chart` alone, in index order (snapshot ids ascending).
+
+        Models given the same snapshots are read together (most of them, in a long history: a week's
+        last snapshot each week), each group by one query with both lists written in as numbers
+        (SQLAlchemy's rendering of a thousand literals would cost more than the rows it saves)."""
         models = self.model_names()
         ids = self._row_ids(model_ids)
-        e = db.EntryRow
         out: dict[str, list[ChartPoint]] = {models[i][0]: [] for i in ids}
+        e = db.EntryRow
+        columns = select(e.model_id, e.snapshot_id, e.rank, e.score, e.tokens)
+        model, snapshot = e.model_id.expression, e.snapshot_id.expression
+        groups: dict[frozenset[int] | None, list[int]] = defaultdict(list)
+        for i in ids:
+            groups[None if among is None else frozenset(among.get(models[i][0], ()))].append(i)
         with self._connect() as conn:
-            for chunk in _chunks(ids):
-                query = (
-                    select(e.model_id, e.snapshot_id, e.rank, e.score, e.tokens)
-                    .where(e.model_id.in_(chunk))
-                    .order_by(e.model_id, e.snapshot_id)
-                )
-                for model_id, rows in groupby(_all_rows(conn, query), key=_FIRST):
-                    out[models[model_id][0]].extend(map(_REST, rows))  # each row without its model id
+            base = str(columns.compile(dialect=conn.dialect))
+            order = f" ORDER BY {_sql(conn, model)}, {_sql(conn, snapshot)}"
+            for snapshots, group in groups.items():
+                if snapshots is not None and not snapshots:
+                    continue  # nothing to read
+                listed = "" if snapshots is None else f" AND {_sql(conn, snapshot)} IN ({_numbers(snapshots)})"
+                for chunk in _chunks(group):
+                    sql = f"{base} WHERE {_sql(conn, model)} IN ({_numbers(chunk)}){listed}{order}"
+                    for model_id, rows in groupby(_all_rows(conn, sql), key=_FIRST):
+                        out[models[model_id][0]].extend(map(_REST, rows))  # each row without its model id
         return out
 
     def listings_after(self, snapshot_id: int) -> dict[str, list[int]]:
@@ -473,7 +487,7 @@ def _plain(value: Any) -> Any:
 _FIRST, _REST = itemgetter(0), itemgetter(slice(1, None))
 
 
-def _all_rows(conn: Connection, query: ClauseElement) -> list[tuple[Any, ...]]:
+def _all_rows(conn: Connection, query: ClauseElement | str) -> list[tuple[Any, ...]]:
     """All the rows of a query as `_raw_rows` gives them, in one list (for a bounded query)."""
     with _executed(conn, query) as cursor:
         return list(cursor.fetchall())
@@ -487,10 +501,25 @@ def _raw_rows(conn: Connection, query: ClauseElement) -> Iterator[tuple[Any, ...
             yield from batch
 
 
+def _sql(conn: Connection, column: ClauseElement) -> str:
+    """A column as this connection's SQL names it."""
+    return str(column.compile(dialect=conn.dialect))
+
+
+def _numbers(values: Collection[int]) -> str:
+    """Integers as an SQL list's text, in order (`int` first: nothing but digits is written)."""
+    return ",".join(map(str, sorted(map(int, values))))
+
+
 @contextmanager
-def _executed(conn: Connection, query: ClauseElement) -> Iterator[Any]:
-    """The driver's cursor, the query run on it (its integer parameters written into the SQL)."""
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+def _executed(conn: Connection, query: ClauseElement | str) -> Iterator[Any]:
+    """The driver's cursor, the query run on it (its integer parameters written into the SQL; SQL text
+    as it is)."""
+    sql = (
+        query
+        if isinstance(query, str)
+        else str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    )
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)

@@ -59,6 +59,7 @@ from tracker.site.parts import (
     Span,
     StoredPoint,
     board_page_key,
+    chart_snapshot_ids,
     head_parts,
     head_snapshot_ids,
     model_fingerprint,
@@ -300,7 +301,7 @@ def _grown_spans(
     if old.newest_snapshot is None:
         return {}, set(models)
     added = reads.listings_after(old.newest_snapshot)
-    spans: dict[str, Mapping[str, Span]] = {}
+    grown: dict[str, list[int]] = {}
     rest: set[str] = set()
     for m in models:
         ids = [i for i in added.get(m, ()) if i not in replaced]
@@ -312,8 +313,13 @@ def _grown_spans(
         if signatures.get(m) != (count + len(ids), min(low, *ids), max(high, *ids), total + sum(ids)):
             rest.add(m)
             continue
+        grown[m] = ids
+    spans: dict[str, Mapping[str, Span]] = {}
+    added_spans = spans_of(grown, snapshots)  # one pass for all: it looks each snapshot up by id
+    for m in grown:
+        record = old.models.get(m)
         widened = dict(record.spans) if record is not None else {}
-        for board, (first, last) in spans_of({m: ids}, snapshots).get(m, {}).items():
+        for board, (first, last) in added_spans.get(m, {}).items():
             was = widened.get(board)
             widened[board] = (first, last) if was is None else (min(first, was[0]), max(last, was[1]))
         spans[m] = widened
@@ -423,7 +429,8 @@ def _render_models(tree: Tree, state: _State, models: list[str], manifest: Manif
         points = {m: plan.points[m] for m in chunk if m in plan.points}
         unread = [m for m in chunk if m not in points]
         if unread:
-            points.update(plan.reads.chart_points(unread))
+            among = {m: chart_snapshot_ids(parts, plan.spans, (m,)) for m in unread}
+            points.update(plan.reads.chart_points(unread, among))
         unnamed = [m for m in chunk if not ((info := parts.infos.get(m)) and info.organization)]
         views = model_views(parts, chunk, points, plan.reads.organizations(unnamed) if unnamed else {})
         for path, data in sorted(model_pages(parts.context, views).items()):

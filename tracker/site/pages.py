@@ -24,7 +24,7 @@ from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSyst
 from jinja2.bccache import Bucket
 
 from tracker.feed import FeedItem, FeedSpec, post_item, render_atom, render_rss
-from tracker.site import charts, figures, scatter
+from tracker.site import charts, figures, scatter, timeline
 from tracker.site.context import BoardView, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.downloads import board_downloads, event_downloads
 from tracker.site.paths import check_relative_path, root_prefix
@@ -221,7 +221,7 @@ def head_pages(context: SiteContext, *, boards: bool = True) -> dict[str, bytes]
     pages.page("models/index.html", "models.html")
     pages.page("posts/index.html", "archive.html")
     pages.page("status.html", "status.html", context.stale)
-    pages.page("methodology.html", "methodology.html", database=DATABASE_PATH)
+    pages.page("methodology.html", "methodology.html", database=DATABASE_PATH, chart_points=timeline.CHART_POINTS)
     if context.portfolio is not None:
         pages.page(context.portfolio.path, "portfolio.html")
     assets = files("tracker.templates")

@@ -53,7 +53,7 @@ from tracker.site.build import (
 from tracker.site.charts import Series
 from tracker.site.context import BoardView, DatedEvent, ModelHistory, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.portfolio_view import portfolio_view, with_lane
-from tracker.site.timeline import model_span, previous_comparable, timeline
+from tracker.site.timeline import WEEK, chart_places, model_span, previous_comparable, timeline, week_closes
 
 Span = tuple[date, date]  # a model's first and last appearance on a board
 Spans = Mapping[str, Mapping[str, Span]]  # model id -> board id -> span, for every model that has a page
@@ -135,6 +135,7 @@ class SiteParts:
     positions: Mapping[int, tuple[str, int]]  # snapshot id -> (its board, its place in that board's history)
     _dates: Mapping[str, tuple[list[date], list[int]]]  # per board: snapshot dates and running id sums
     _labels: Mapping[str, list[str]]  # per board: its snapshot dates as the charts label them
+    _closes: Mapping[str, list[int]]  # per board: the places of the snapshots that close a week
 
     def in_span(self, board_id: str, span: Span) -> tuple[int, int]:
         """(count, sum of ids) of the board's snapshots dated within a span: a new one there is a new point."""
@@ -225,6 +226,7 @@ def head_parts(data: HeadData) -> SiteParts:
         positions={s.id: (b, i) for b, h in histories.items() for i, s in enumerate(h)},
         _dates=dates,
         _labels={b: [day.isoformat() for day in d] for b, (d, _) in dates.items()},
+        _closes={b: week_closes(d) for b, (d, _) in dates.items()},
     )
 
 
@@ -274,18 +276,24 @@ def _model_view(
         places = sorted(own)
         first, last = history[places[0]].as_of, history[places[-1]].as_of
         if not organization:  # the first one its entries name, in the boards' and the dates' order
-            organization = next((organizations[history[i].id] for i in places if history[i].id in organizations), None)
+            named = sorted(i for sid, (b, i) in _placed(positions, organizations) if b == board_id)
+            organization = organizations[history[named[0]].id] if named else None
         figure = 3 if view.board.value is ValueKind.TOKENS else 2
         labels = None
         if view.board.window is Window.WEEK:  # whole weeks back from the last appearance
             slots = model_span(view.board, history, first, last)
             listed = [None if snap is None else own.get(positions[snap.id][1]) for _, snap in slots]
             days: Sequence[date] = [day for day, _ in slots]
-        else:  # every snapshot from the first appearance to the last: a slice of the history, by place
+        else:  # the snapshots from the first appearance to the last (`chart_places`), by place
             dates, iso = parts._dates[board_id][0], parts._labels[board_id]
             lo, hi = bisect_left(dates, first), bisect_right(dates, last)
-            listed = list(map(own.get, range(lo, hi)))
-            days, labels = dates[lo:hi], iso[lo:hi]
+            plotted = chart_places(parts._closes[board_id], lo, hi)
+            if len(plotted) == hi - lo:  # every one: a slice
+                listed = list(map(own.get, range(lo, hi)))
+                days, labels = dates[lo:hi], iso[lo:hi]
+            else:
+                listed = list(map(own.get, plotted))
+                days, labels = [dates[i] for i in plotted], [iso[i] for i in plotted]
         drawn: list[build.ChartPoint] = [None if p is None else (p[1], p[figure]) for p in listed]
         latest = parts.latest[board_id].get(model_id)
         histories.append(model_history(view, latest, days, drawn, first, last, labels))
@@ -301,6 +309,39 @@ def _model_view(
         prices_attribution(own_prices),
         parts.stale,
     )
+
+
+def _placed(positions: Mapping[int, tuple[str, int]], ids: Iterable[int]) -> Iterable[tuple[int, tuple[str, int]]]:
+    """The snapshots among these ids that the boards' histories hold, with their (board, place)."""
+    return ((i, positions[i]) for i in ids if i in positions)
+
+
+def chart_snapshot_ids(parts: SiteParts, spans: Spans, model_ids: Iterable[str]) -> set[int]:
+    """The snapshots whose entries these models' pages plot (from their spans): the chart points to read.
+    The first and last of each span are among them, so the pages' views find their spans in the points."""
+    wanted: set[int] = set()
+    by_date: dict[str, dict[date, int]] = {}  # weekly boards: snapshot ids by date
+    for m in model_ids:
+        for board_id, (first, last) in spans.get(m, {}).items():
+            history = parts.histories.get(board_id)
+            if not history:
+                continue
+            if BOARDS[board_id].window is not Window.WEEK:
+                dates = parts._dates[board_id][0]
+                lo, hi = bisect_left(dates, first), bisect_right(dates, last)
+                wanted.update(history[i].id for i in chart_places(parts._closes[board_id], lo, hi))
+                continue
+            ids = by_date.get(board_id)
+            if ids is None:
+                ids = by_date[board_id] = {s.as_of: s.id for s in history}
+            day = last  # whole weeks back from the last appearance (`model_span`), and the first one
+            while day >= first:
+                if day in ids:
+                    wanted.add(ids[day])
+                day -= WEEK
+            if first in ids:
+                wanted.add(ids[first])
+    return wanted
 
 
 def model_fingerprint(parts: SiteParts, model_id: str, signature: object, spans: Mapping[str, Span]) -> str:
