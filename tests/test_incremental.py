@@ -556,3 +556,19 @@ def test_chart_points_among_given_snapshots_are_those_of_a_whole_read(history_db
         assert some[m] == [p for p in whole[m] if p[0] in wanted], m
     assert some[models[0]]
     assert some[models[3]] == some[models[5]] == []
+
+
+def test_the_build_key_covers_the_model_map_the_matches_come_from(monkeypatch):
+    """A publish with nothing new takes the steps before the build (the matches among them) as done by
+    the last one only under the same build key, so another model map must give another key."""
+    from tracker.site.manifest import build_key
+
+    before = build_key(base_url=None)
+    read = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        data = read(path)
+        return data + b"\n# edited\n" if path.name == "model_map.yaml" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert build_key(base_url=None) != before

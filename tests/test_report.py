@@ -76,3 +76,64 @@ def test_snapshot_refs_are_every_snapshot_of_a_board_oldest_first(store, history
     assert (refs[0].window_start, refs[0].window_end) == (date(2026, 7, 26), date(2026, 8, 1))
     assert (refs[0].row_count, refs[0].board) == (3, "openrouter-weekly")
     assert history.snapshot_refs("arena-text") == []
+
+
+def _steps_spied(monkeypatch) -> list[str]:
+    """The steps before a build that `operate.publish` takes, recorded as they are called."""
+    from tracker.pipeline import operate
+
+    taken: list[str] = []
+    for name in ("refresh_matches", "refresh_events", "weekly_post"):
+        step = getattr(operate, name)
+
+        def spy(*args, _step=step, _name=name, **kwargs):
+            taken.append(_name)
+            return _step(*args, **kwargs)
+
+        monkeypatch.setattr(operate, name, spy)
+    return taken
+
+
+def test_a_publish_with_nothing_new_since_the_last_skips_the_steps_before_the_build(
+    engine, store, history, tmp_path, monkeypatch
+):
+    from tracker.pipeline import operate
+
+    two_weeks(store)
+    out = tmp_path / "site"
+    taken = _steps_spied(monkeypatch)
+    first = operate.publish(engine, store, history, out, base_url=None)
+    assert taken == ["refresh_matches", "refresh_events", "weekly_post"]
+    assert first.post is not None  # the first week's post: the steps wrote to the database
+    assert first.published is not None
+    assert first.published.written > 0
+    taken.clear()
+    again = operate.publish(engine, store, history, out, base_url=None)
+    assert taken == []  # the site was built from the database as it is: each step would find nothing to do
+    assert again.published is not None
+    assert again.published.written == 0
+    assert again.published.files == first.published.files
+    # With other settings, or new data, the steps are taken again.
+    operate.publish(engine, store, history, out, base_url="https://example.invalid/")
+    assert taken == ["refresh_matches", "refresh_events", "weekly_post"]
+    taken.clear()
+    rows = [("a/one", 900), ("b/two", 100), ("c/three", 400)]
+    store.save_snapshot(weekly(date(2026, 8, 15), rows), observed_at=OBSERVED, fetch_id=None)
+    third = operate.publish(engine, store, history, out, base_url="https://example.invalid/")
+    assert taken == ["refresh_matches", "refresh_events", "weekly_post"]
+    assert third.post is not None
+    assert third.post.slug.startswith("2026-08-15")
+
+
+def test_a_damaged_site_is_published_again_with_the_steps_before_it(engine, store, history, tmp_path, monkeypatch):
+    from tracker.pipeline import operate
+
+    two_weeks(store)
+    out = tmp_path / "site"
+    operate.publish(engine, store, history, out, base_url=None)
+    (out / "index.html").unlink()
+    taken = _steps_spied(monkeypatch)
+    result = operate.publish(engine, store, history, out, base_url=None)
+    assert taken == ["refresh_matches", "refresh_events", "weekly_post"]
+    assert result.published is not None
+    assert (out / "index.html").is_file()

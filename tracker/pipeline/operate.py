@@ -26,7 +26,7 @@ from tracker.models import SOURCES, Post
 from tracker.pipeline import schema
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
 from tracker.pipeline.portfolio import refresh_matches
-from tracker.pipeline.publish import PublishResult, publish_site
+from tracker.pipeline.publish import PublishResult, current_site, publish_site
 from tracker.pipeline.report import refresh_events, weekly_post
 from tracker.runlock import run_lock
 from tracker.store import Store
@@ -55,7 +55,15 @@ def publish(
     base_url: str | None,
     lanes: LaneRules = DEFAULT_LANE_RULES,
 ) -> RoundResult:
-    """Match Arena to OpenRouter, store the latest events, write the week's post if it is due, build the site."""
+    """Match Arena to OpenRouter, store the latest events, write the week's post if it is due, build the site.
+
+    Each of these steps is a function of the database (and of this version's code and settings, which
+    the site's build key records): when the site was built by this version, with these settings, from
+    the database as it is now, the last publish took them all and none would find anything to do.
+    """
+    current = current_site(engine, out, base_url=base_url, lanes=lanes)
+    if current is not None:
+        return RoundResult(published=current)
     refresh_matches(history, store)
     refresh_events(history, store)
     post = weekly_post(history, store)

@@ -102,19 +102,45 @@ def publish_site(
         return _publish(engine, history, out, base_url=base_url, full=full, workers=workers, lanes=lanes)
 
 
+def current_site(
+    engine: Engine, out: Path, *, base_url: str | None, lanes: LaneRules = DEFAULT_LANE_RULES
+) -> PublishResult | None:
+    """What a publish with nothing new returns (it writes nothing), when the site in `out` is whole and
+    was built by this version, with these settings, from the database as it is now; else None."""
+    return _LastPublish(SiteReads(engine), out, _build_key(base_url, lanes)).current
+
+
+def _build_key(base_url: str | None, lanes: LaneRules) -> str:
+    return build_key(base_url=base_url, database_download=True, portfolio=True, lanes=repr(lanes))
+
+
+class _LastPublish:
+    """The database's fingerprint now; the last publish's manifest (and its bytes) if this version with
+    these settings wrote it (never with `full`); and, if it was built from the database as it is now,
+    the result of a publish that has nothing new to write."""
+
+    def __init__(self, reads: SiteReads, out: Path, key: str, *, full: bool = False) -> None:
+        self.database = reads.fingerprint()
+        self.recorded = None if full else read_manifest(out)
+        old = Manifest.from_bytes(self.recorded)
+        if old is not None and old.build != key:
+            old = None  # another version or other settings: nothing of the old site can be reused
+        self.old = old
+        self.current = None
+        if old is not None and old.database == self.database and old.intact(out):
+            log.info("nothing new since the last publish: %s is up to date", out)
+            self.current = PublishResult(out, len(old.files), 0)
+
+
 def _publish(
     engine: Engine, history: History, out: Path, *, base_url: str | None, full: bool, workers: bool, lanes: LaneRules
 ) -> PublishResult:
     reads = SiteReads(engine)
-    key = build_key(base_url=base_url, database_download=True, portfolio=True, lanes=repr(lanes))
-    database = reads.fingerprint()
-    recorded = None if full else read_manifest(out)
-    old = Manifest.from_bytes(recorded)
-    if old is not None and old.build != key:
-        old = None  # another version or other settings: nothing of the old site can be reused
-    if old is not None and old.database == database and old.intact(out):
-        log.info("nothing new since the last publish: %s is up to date", out)
-        return PublishResult(out, len(old.files), 0)
+    key = _build_key(base_url, lanes)
+    last = _LastPublish(reads, out, key, full=full)
+    if last.current is not None:
+        return last.current
+    database, recorded, old = last.database, last.recorded, last.old
     manifest = Manifest(key, database)
     with SiteUpdate(out) as update, contextlib.ExitStack() as children:
         copy = _database(update, old, manifest)  # where the SQLite copy goes, if it is not kept as it is

@@ -128,11 +128,12 @@ def digest(data: bytes) -> str:
 
 
 def build_key(**settings: object) -> str:
-    """A digest of what turns the same data into other bytes: the package's code, its templates, and
-    the publish settings. Another version of the tracker never reuses a page of an older one."""
+    """A digest of what turns the same data into other bytes: the package's code and data (the reviewed
+    model map the matches come from), its templates, and the publish settings. Another version of the
+    tracker never reuses a page of an older one, nor takes the steps before a build as done by it."""
     h = hashlib.sha256(json.dumps({"format": FORMAT, **settings}, sort_keys=True, default=str).encode())
     package = Path(__file__).resolve().parent.parent
-    for source in sorted(package.rglob("*.py")):
+    for source in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
         h.update(source.relative_to(package).as_posix().encode())
         h.update(source.read_bytes())
     templates = files("tracker.templates")
