@@ -7,8 +7,17 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.models import Entry, ModelInfo, Post, PostSection, Snapshot
+from tracker.site import timeline
 from tracker.site.build import build_context
-from tracker.site.parts import HeadData, board_page_key, head_parts, model_views, post_page_key, spans_of
+from tracker.site.parts import (
+    HeadData,
+    board_page_key,
+    chart_snapshots,
+    head_parts,
+    model_views,
+    post_page_key,
+    spans_of,
+)
 
 MONDAY = date(2026, 6, 1)
 
@@ -124,6 +133,26 @@ def test_model_views_from_chart_points_are_the_views_build_context_makes():
     assert beta.latest is not None
     assert beta.latest.score == 1403.0
     assert beta.ranks.values == (2.0, 1.0, None, 1.0)
+
+
+def test_views_from_the_points_of_the_chart_snapshots_alone_are_the_same(monkeypatch):
+    """A publish reads only the entries its charts plot (`chart_snapshots`): a long span (lowered here to
+    more than two snapshots) plots each week's close and its first and last; a weekly board steps back
+    in whole weeks. The views made from those points alone are the views made from every point."""
+    monkeypatch.setattr(timeline, "CHART_POINTS", 2)
+    classic = {v.model_id: v for v in build_context(snapshots=SNAPSHOTS, models=INFOS).models}
+    points, organizations = points_and_organizations()
+    wanted = chart_snapshots(parts_of(), spans_of(listed(), SNAPSHOTS), sorted(classic))
+    # alpha: 1 (Mon), 3 (Wed), 7 (Fri) in one week: the first, the last, no close between them
+    assert wanted["alpha"] == {1, 7}
+    # beta: 1 .. 9 (Sun): its first and its last, the week's close
+    assert wanted["beta"] == {1, 9}
+    # gamma: weeks back from 10 (day 21): days 14 (snapshot 8), 7 (none), 0 (snapshot 2, its first)
+    assert wanted["gamma"] == {2, 8, 10}
+    some = {m: [p for p in points[m] if p[0] in wanted[m]] for m in classic}
+    built = {v.model_id: v for v in model_views(parts_of(), sorted(classic), some, organizations)}
+    assert built == classic
+    assert built["alpha"].boards[0].ranks.labels == (MONDAY.isoformat(), (MONDAY + timedelta(days=4)).isoformat())
 
 
 def test_a_model_without_points_has_no_board_history():

@@ -223,7 +223,7 @@ class SiteReads:
         self, model_ids: Collection[str], among: Mapping[str, Collection[int]] | None = None
     ) -> dict[str, list[ChartPoint]]:
         """Per canonical model (these), every entry as a chart point: (snapshot id, rank, score, tokens);
-        with `among`, only its entries in the snapshots given for it there (`parts.chart_snapshot_ids`).
+        with `among`, only its entries in the snapshots given for it there (`parts.chart_snapshots`).
         Read from the covering index `ix_entries_model_chart` alone, in index order (snapshot ids ascending).
 
         Models given the same snapshots are read together (most of them, in a long history: a week's

@@ -59,7 +59,7 @@ from tracker.site.parts import (
     Span,
     StoredPoint,
     board_page_key,
-    chart_snapshot_ids,
+    chart_snapshots,
     head_parts,
     head_snapshot_ids,
     model_fingerprint,
@@ -455,8 +455,7 @@ def _render_models(tree: Tree, state: _State, models: list[str], manifest: Manif
         points = {m: plan.points[m] for m in chunk if m in plan.points}
         unread = [m for m in chunk if m not in points]
         if unread:
-            among = {m: chart_snapshot_ids(parts, plan.spans, (m,)) for m in unread}
-            points.update(plan.reads.chart_points(unread, among))
+            points.update(plan.reads.chart_points(unread, chart_snapshots(parts, plan.spans, unread)))
         unnamed = [m for m in chunk if not ((info := parts.infos.get(m)) and info.organization)]
         views = model_views(parts, chunk, points, plan.reads.organizations(unnamed) if unnamed else {})
         for path, data in sorted(model_pages(parts.context, views).items()):

@@ -276,8 +276,8 @@ def _model_view(
         places = sorted(own)
         first, last = history[places[0]].as_of, history[places[-1]].as_of
         if not organization:  # the first one its entries name, in the boards' and the dates' order
-            named = sorted(i for sid, (b, i) in _placed(positions, organizations) if b == board_id)
-            organization = organizations[history[named[0]].id] if named else None
+            named = _places_on(positions, board_id, organizations)
+            organization = organizations[history[min(named)].id] if named else None
         figure = 3 if view.board.value is ValueKind.TOKENS else 2
         labels = None
         if view.board.window is Window.WEEK:  # whole weeks back from the last appearance
@@ -311,17 +311,18 @@ def _model_view(
     )
 
 
-def _placed(positions: Mapping[int, tuple[str, int]], ids: Iterable[int]) -> Iterable[tuple[int, tuple[str, int]]]:
-    """The snapshots among these ids that the boards' histories hold, with their (board, place)."""
-    return ((i, positions[i]) for i in ids if i in positions)
+def _places_on(positions: Mapping[int, tuple[str, int]], board_id: str, ids: Iterable[int]) -> list[int]:
+    """The places in a board's history of the snapshots among these ids that it holds."""
+    return [at[1] for i in ids if (at := positions.get(i)) is not None and at[0] == board_id]
 
 
-def chart_snapshot_ids(parts: SiteParts, spans: Spans, model_ids: Iterable[str]) -> set[int]:
-    """The snapshots whose entries these models' pages plot (from their spans): the chart points to read.
-    The first and last of each span are among them, so the pages' views find their spans in the points."""
-    wanted: set[int] = set()
+def chart_snapshots(parts: SiteParts, spans: Spans, model_ids: Iterable[str]) -> dict[str, set[int]]:
+    """Per model (these), the snapshots whose entries its page plots, from its spans: the chart points to
+    read. The first and last of each span are among them, so the page's view finds its spans in them."""
+    out: dict[str, set[int]] = {}
     by_date: dict[str, dict[date, int]] = {}  # weekly boards: snapshot ids by date
     for m in model_ids:
+        wanted = out[m] = set()
         for board_id, (first, last) in spans.get(m, {}).items():
             history = parts.histories.get(board_id)
             if not history:
@@ -341,7 +342,7 @@ def chart_snapshot_ids(parts: SiteParts, spans: Spans, model_ids: Iterable[str])
                 day -= WEEK
             if first in ids:
                 wanted.add(ids[first])
-    return wanted
+    return out
 
 
 def model_fingerprint(parts: SiteParts, model_id: str, signature: object, spans: Mapping[str, Span]) -> str:
