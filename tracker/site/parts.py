@@ -53,7 +53,7 @@ from tracker.site.build import (
 from tracker.site.charts import Series
 from tracker.site.context import BoardView, DatedEvent, ModelHistory, ModelView, PostView, SiteContext, StaleNotice
 from tracker.site.portfolio_view import portfolio_view, with_lane
-from tracker.site.timeline import WEEK, chart_places, model_span, previous_comparable, timeline, week_closes
+from tracker.site.timeline import chart_places, model_span, previous_comparable, timeline, week_closes, week_steps
 
 Span = tuple[date, date]  # a model's first and last appearance on a board
 Spans = Mapping[str, Mapping[str, Span]]  # model id -> board id -> span, for every model that has a page
@@ -142,6 +142,12 @@ class SiteParts:
         dates, sums = self._dates[board_id]
         lo, hi = bisect_left(dates, span[0]), bisect_right(dates, span[1])
         return hi - lo, sums[hi] - sums[lo]
+
+    def plotted(self, board_id: str, span: Span) -> list[int]:
+        """The places in the board's history (one not stepping in weeks) that a model's chart over this
+        span plots (`chart_places`)."""
+        dates = self._dates[board_id][0]
+        return chart_places(self._closes[board_id], bisect_left(dates, span[0]), bisect_right(dates, span[1]))
 
 
 def head_parts(data: HeadData) -> SiteParts:
@@ -286,8 +292,8 @@ def _model_view(
             days: Sequence[date] = [day for day, _ in slots]
         else:  # the snapshots from the first appearance to the last (`chart_places`), by place
             dates, iso = parts._dates[board_id][0], parts._labels[board_id]
-            lo, hi = bisect_left(dates, first), bisect_right(dates, last)
-            plotted = chart_places(parts._closes[board_id], lo, hi)
+            plotted = parts.plotted(board_id, (first, last))
+            lo, hi = plotted[0], plotted[-1] + 1
             if len(plotted) == hi - lo:  # every one: a slice
                 listed = list(map(own.get, range(lo, hi)))
                 days, labels = dates[lo:hi], iso[lo:hi]
@@ -328,20 +334,12 @@ def chart_snapshots(parts: SiteParts, spans: Spans, model_ids: Iterable[str]) ->
             if not history:
                 continue
             if BOARDS[board_id].window is not Window.WEEK:
-                dates = parts._dates[board_id][0]
-                lo, hi = bisect_left(dates, first), bisect_right(dates, last)
-                wanted.update(history[i].id for i in chart_places(parts._closes[board_id], lo, hi))
+                wanted.update(history[i].id for i in parts.plotted(board_id, (first, last)))
                 continue
             ids = by_date.get(board_id)
             if ids is None:
                 ids = by_date[board_id] = {s.as_of: s.id for s in history}
-            day = last  # whole weeks back from the last appearance (`model_span`), and the first one
-            while day >= first:
-                if day in ids:
-                    wanted.add(ids[day])
-                day -= WEEK
-            if first in ids:
-                wanted.add(ids[first])
+            wanted.update(ids[day] for day in (*week_steps(first, last), first) if day in ids)  # and the first
     return out
 
 

@@ -70,12 +70,19 @@ def model_span(
         places = chart_places(week_closes(dates), bisect_left(dates, first), bisect_right(dates, last))
         return tuple((history[i].as_of, history[i]) for i in places)
     by_date = {s.as_of: s for s in history}
-    slots: list[Slot] = []
+    return tuple((day, by_date.get(day)) for day in week_steps(first, last))
+
+
+def week_steps(first: date, last: date) -> list[date]:
+    """The dates a weekly board's chart of a model steps through, oldest first: whole weeks back from its
+    last appearance, none before its first."""
+    days = []
     day = last
     while day >= first:
-        slots.append((day, by_date.get(day)))
+        days.append(day)
         day -= WEEK
-    return tuple(reversed(slots))
+    days.reverse()
+    return days
 
 
 def week_closes(dates: Sequence[date]) -> list[int]:
