@@ -290,6 +290,38 @@ def test_model_pages_shared_with_a_forked_helper_are_the_same(history_db, tmp_pa
     assert_same_as_a_full_build(history_db, out, tmp_path)
 
 
+def test_the_helper_flushes_the_downloads_it_wrote_early(history_db, tmp_path, monkeypatch):
+    """The forked helper hands the downloads it wrote to `EarlyFlush` (in the child: recorded in a file)
+    before it renders pages; the site is the one a full build makes."""
+    out = tmp_path / "site"
+    publish(history_db, out)
+    shared = _forking(monkeypatch)
+    flushed = tmp_path / "flushed"
+    real = publishing.EarlyFlush
+
+    class Recorded(real):  # type: ignore[misc, valid-type]
+        def __init__(self, paths):
+            paths = list(paths)
+            with open(flushed, "a") as handle:
+                handle.writelines(f"{os.path.basename(p)}\n" for p in paths)
+            super().__init__(paths)
+
+    monkeypatch.setattr(publishing, "EarlyFlush", Recorded)
+    before = tree(out)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    result = publish(history_db, out)
+    after = tree(out)
+    names = sorted(flushed.read_text().split())
+    flushed.unlink()
+    rewritten = [  # the downloads this update changed (the SQLite copy is another child's)
+        p for p in after if p.startswith("data/") and p != publishing.DATABASE_FILE and before.get(p) != after[p]
+    ]
+    assert "data/arena-text-history.csv" in rewritten
+    assert names == sorted(os.path.basename(p) for p in rewritten)
+    assert 0 < shared[0] < result.models_rendered
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+
 def test_the_forked_helper_writes_the_downloads_of_an_update(history_db, tmp_path, monkeypatch):
     out = tmp_path / "site"
     publish(history_db, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -283,3 +284,20 @@ def test_keep_if_keeps_only_a_published_file_of_the_recorded_size(tmp_path: Path
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == ["a.html", "deep/er/b.html"]
     assert (out / "deep/er/b.html").read_bytes() == b"bbbb"
     assert (out / "deep/er/b.html").stat().st_ino == kept  # the very same file, not a copy
+
+
+def test_early_flush_syncs_each_file_it_is_given_and_skips_what_it_cannot_open(tmp_path: Path, monkeypatch) -> None:
+    files = [tmp_path / "a.csv", tmp_path / "b.json"]
+    for f in files:
+        f.write_bytes(b"x" * 100)
+    synced: list[int] = []
+    real_fsync = writer.os.fsync
+
+    def recorded(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(writer.os, "fsync", recorded)
+    flush = writer.EarlyFlush([str(files[0]), str(tmp_path / "gone.csv"), str(files[1])])
+    flush.wait()
+    assert synced == [f.stat().st_ino for f in files]  # in order; the missing file is left to the commit's sync

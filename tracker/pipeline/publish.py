@@ -67,7 +67,7 @@ from tracker.site.parts import (
     post_page_key,
     spans_of,
 )
-from tracker.site.writer import SiteUpdate, Tree, TreeRecord, read_manifest
+from tracker.site.writer import EarlyFlush, SiteUpdate, Tree, TreeRecord, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def _publish(
             dirty = _keep_models(update, state, old, manifest)
             helper = None
             if may_fork and len(dirty) >= FORK_PAGES:
-                # The helper writes the downloads too (while this process renders the head pages).
+                # The helper writes the downloads (while this process renders the head pages), then its half.
                 helper = _Helper(engine, update, state, dirty[1::2], (job, old))
                 dirty = dirty[::2]
             if may_fork:
@@ -517,8 +517,8 @@ class _Child:
 
 
 class _Helper(_Child):
-    """A forked child rendering some model pages into the same new version of the site, and then, given
-    a downloads job (with the last publish's manifest, parsed), writing the downloads."""
+    """A forked child writing the downloads, when given their job (with the last publish's manifest,
+    parsed), and then some model pages, into the same new version of the site."""
 
     def __init__(
         self,
@@ -534,9 +534,14 @@ class _Helper(_Child):
         self.downloads: DownloadsDone | None = None  # the downloads written, once `pages` returned
 
         def work() -> tuple[TreeRecord, dict[str, tuple[str, int]], DownloadsDone | None]:
+            # The downloads first: the disk writes them out (`EarlyFlush`) while the pages are rendered,
+            # instead of in the sync before the swap, where this process would wait for it.
+            written = None if downloads is None else run_downloads(downloads[0], engine, downloads[1])
+            flushing = EarlyFlush(written.record.new) if written is not None else None
             tree, files = Tree(update.out_dir, folder), Manifest("", "")
             _render_models(tree, state, models, files)
-            written = None if downloads is None else run_downloads(downloads[0], engine, downloads[1])
+            if flushing is not None:
+                flushing.wait()
             return tree.record(), files.files, written
 
         super().__init__(engine, work, "rendering model pages")

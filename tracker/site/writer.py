@@ -17,7 +17,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -69,6 +70,30 @@ def _make_durable(tmp: Path, written: list[Path]) -> None:
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(tmp)
+
+
+class EarlyFlush:
+    """Files of the new version written to disk in a background thread while other work goes on (a big
+    download while pages are rendered), so that the sync before the swap finds them there already and
+    waits only for the rest. Only a head start: `SiteUpdate.commit` makes everything durable either way,
+    so a file that cannot be opened or flushed here is simply left to it."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._paths = list(paths)
+        self._thread = threading.Thread(target=self._flush, name="early-flush", daemon=True)
+        self._thread.start()
+
+    def _flush(self) -> None:
+        for path in self._paths:
+            with contextlib.suppress(OSError):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)  # lets go of the GIL while the disk works
+                finally:
+                    os.close(fd)
+
+    def wait(self) -> None:
+        self._thread.join()
 
 
 def _fsync_dir(folder: Path) -> None:
