@@ -291,33 +291,44 @@ def test_model_pages_shared_with_a_forked_helper_are_the_same(history_db, tmp_pa
 
 
 def test_the_helper_flushes_the_downloads_it_wrote_early(history_db, tmp_path, monkeypatch):
-    """The forked helper hands the downloads it wrote to `EarlyFlush` (in the child: recorded in a file)
-    before it renders pages; the site is the one a full build makes."""
+    """The forked helper hands the downloads it wrote to `EarlyFlush` before it renders its pages (what
+    each process does is recorded in a file, with its pid); the site is the one a full build makes."""
     out = tmp_path / "site"
     publish(history_db, out)
     shared = _forking(monkeypatch)
-    flushed = tmp_path / "flushed"
-    real = publishing.EarlyFlush
+    done = tmp_path / "done"
+    real_flush, real_render = publishing.EarlyFlush, publishing._render_models
 
-    class Recorded(real):  # type: ignore[misc, valid-type]
+    def record(line: str) -> None:
+        with open(done, "a") as handle:
+            handle.write(f"{os.getpid()} {line}\n")
+
+    class Recorded(real_flush):  # type: ignore[misc, valid-type]
         def __init__(self, paths):
             paths = list(paths)
-            with open(flushed, "a") as handle:
-                handle.writelines(f"{os.path.basename(p)}\n" for p in paths)
+            record("flush " + " ".join(sorted(os.path.basename(p) for p in paths)))
             super().__init__(paths)
 
+    def rendering(*args, **kwargs):
+        record("pages")
+        return real_render(*args, **kwargs)
+
     monkeypatch.setattr(publishing, "EarlyFlush", Recorded)
+    monkeypatch.setattr(publishing, "_render_models", rendering)
     before = tree(out)
     generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
     result = publish(history_db, out)
     after = tree(out)
-    names = sorted(flushed.read_text().split())
-    flushed.unlink()
+    lines = [line.split(" ", 1) for line in done.read_text().splitlines()]
+    done.unlink()
+    child = [what for pid, what in lines if int(pid) != os.getpid()]
     rewritten = [  # the downloads this update changed (the SQLite copy is another child's)
         p for p in after if p.startswith("data/") and p != publishing.DATABASE_FILE and before.get(p) != after[p]
     ]
     assert "data/arena-text-history.csv" in rewritten
-    assert names == sorted(os.path.basename(p) for p in rewritten)
+    assert child[0] == "flush " + " ".join(sorted(os.path.basename(p) for p in rewritten))  # first the flush,
+    assert child[1:] == ["pages"]  # then its pages;
+    assert all(w == "pages" for pid, w in lines if int(pid) == os.getpid())  # this process flushes nothing early
     assert 0 < shared[0] < result.models_rendered
     assert_same_as_a_full_build(history_db, out, tmp_path)
 
