@@ -69,7 +69,7 @@ def _make_durable(tmp: Path, written: list[Path]) -> None:
     for path in written:  # pragma: no cover - platforms without sync()
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    _fsync_dir(tmp)
+    _fsync_if_possible(tmp)
 
 
 class EarlyFlush:
@@ -85,20 +85,17 @@ class EarlyFlush:
 
     def _flush(self) -> None:
         for path in self._paths:
-            with contextlib.suppress(OSError):
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)  # lets go of the GIL while the disk works
-                finally:
-                    os.close(fd)
+            _fsync_if_possible(path)  # os.fsync lets go of the GIL while the disk works
 
     def wait(self) -> None:
         self._thread.join()
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be opened for fsync
-        fd = os.open(folder, os.O_RDONLY)
+def _fsync_if_possible(path: str | Path) -> None:
+    """fsync a file or folder where it can be opened and synced (not every file system lets a folder be
+    opened for fsync; an early flush's file may be gone): for steps that only help durability along."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
@@ -313,7 +310,7 @@ class SiteUpdate(Tree):
         os.chmod(self._tmp, 0o755)  # noqa: S103 - a published site is public by design
         _make_durable(self._tmp, [*self._new, self._tmp / MARKER])
         _swap(self._tmp, self.out_dir)
-        _fsync_dir(self.out_dir.parent)
+        _fsync_if_possible(self.out_dir.parent)
 
 
 def read_manifest(out_dir: Path) -> bytes | None:
