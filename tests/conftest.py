@@ -21,6 +21,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
+@pytest.fixture(autouse=True)
+def _removals_settled():
+    """A publish leaves its replaced version to a background `rm`: none outlives the test that started it."""
+    yield
+    from tracker.site.writer import settle
+
+    settle()
+
+
 def real_fixtures_dir() -> Path:
     return Path(os.environ.get("TRACKER_REAL_FIXTURES", REPO.parent / "shared" / "fixtures"))
 

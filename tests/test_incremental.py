@@ -28,7 +28,7 @@ from tracker.pipeline.publish import publish_site
 from tracker.site import build_context, render_site, timeline
 from tracker.site.build import model_paths
 from tracker.site.manifest import Manifest
-from tracker.site.writer import MANIFEST, MARKER, read_manifest
+from tracker.site.writer import MANIFEST, MARKER, read_manifest, settle
 from tracker.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -112,6 +112,7 @@ def test_publishing_again_with_nothing_new_writes_no_file(history_db, tmp_path):
     assert again.written == 0
     assert tree(out) == before
     assert inodes(out) == numbers  # not even rewritten with the same bytes
+    settle()  # the replaced versions' background removals
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left
 
 
@@ -248,6 +249,7 @@ def test_a_failure_half_way_leaves_the_published_site_whole(history_db, tmp_path
     with pytest.raises(RuntimeError, match="template error"):
         publish(history_db, out)
     assert tree(out) == before
+    settle()  # the replaced versions' background removals
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
@@ -258,7 +260,8 @@ def test_kept_files_are_links_to_the_published_ones_not_copies(history_db, tmp_p
     publish(history_db, out)
     assert out.stat().st_mode & 0o755 == 0o755
     assert all(p.stat().st_mode & 0o444 == 0o444 for p in out.rglob("*") if p.is_file())
-    # One version of the site is on disk: no file has another link left over from the old version.
+    # One version of the site is on disk once the old one's removal is done: no file has another link.
+    settle()
     assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())
 
 
@@ -375,6 +378,7 @@ def test_a_failure_in_the_helpers_downloads_leaves_the_published_site_whole(hist
     with pytest.raises(RuntimeError, match=r"forked child failed.*disk full while writing a download"):
         publish(history_db, out)
     assert tree(out) == before
+    settle()  # the replaced versions' background removals
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
@@ -396,6 +400,7 @@ def test_a_failure_in_the_forked_helper_leaves_the_published_site_whole(history_
         publish(history_db, out)
     assert shared
     assert tree(out) == before
+    settle()  # the replaced versions' background removals
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
@@ -430,6 +435,7 @@ def test_a_failure_in_the_copy_child_leaves_the_published_site_whole(history_db,
     with pytest.raises(RuntimeError, match=r"the SQLite copy in a forked child failed.*disk full"):
         publish(history_db, out)
     assert tree(out) == before
+    settle()  # the replaced versions' background removals
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 

@@ -26,6 +26,7 @@ def published(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(parent: Path, name: str = "site") -> list[str]:
+    writer.settle()  # a replaced version is removed in the background
     return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{name}."))
 
 
@@ -301,3 +302,90 @@ def test_early_flush_syncs_each_file_it_is_given_and_skips_what_it_cannot_open(t
     flush = writer.EarlyFlush([str(files[0]), str(tmp_path / "gone.csv"), str(files[1])])
     flush.wait()
     assert synced == [f.stat().st_ino for f in files]  # in order; the missing file is left to the commit's sync
+
+
+def test_the_replaced_version_is_removed_in_the_background(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    write_site(NEW, out)
+    assert published(out) == NEW  # live at once
+    removing = dict(writer._REMOVING)
+    assert len(removing) == 1  # handed to an `rm` of its own, under a name a recovery never restores from
+    (trash,) = removing
+    assert Path(trash).parent == tmp_path
+    assert Path(trash).name.startswith(".site.gone-")
+    writer.settle()
+    assert not os.path.lexists(trash)
+    assert writer._REMOVING == {}
+    assert leftovers(tmp_path) == []
+
+
+def test_without_rm_the_replaced_version_is_removed_before_the_publish_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    monkeypatch.setattr(writer.shutil, "which", lambda name: None)
+    write_site(NEW, out)
+    assert writer._REMOVING == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no settle() needed
+    assert published(out) == NEW
+
+
+def test_a_removal_that_cannot_start_is_done_before_the_publish_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(writer.subprocess, "Popen", no_process)
+    write_site(NEW, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert published(out) == NEW
+
+
+def test_a_removal_cut_short_is_finished_by_the_next_publish_and_never_restored(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    # As if the machine stopped while a background `rm` was at work, and again between the two renames
+    # of a later swap: a half-removed version and a backup are left, and no published folder.
+    half = tmp_path / ".site.gone-aaa111"
+    (half / "boards").mkdir(parents=True)
+    (half / "boards" / "a.html").write_bytes(b"half removed")
+    out.rename(tmp_path / ".site.old-zzz999")
+    write_site(NEW, tmp_path / "elsewhere")  # another site's publish touches nothing of this one
+    with SiteUpdate(out) as update:  # recovery restores the backup, not the half-removed version
+        assert published(out) == OLD
+        update.write("index.html", b"newer")
+        update.commit()
+    assert published(out) == {"index.html": b"newer"}
+    assert leftovers(tmp_path) == []
+
+
+def test_a_version_still_being_removed_is_left_to_its_removal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class SlowRemoval:  # an `rm` that has not got round to it yet
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def poll(self) -> None:
+            return None
+
+        def wait(self) -> int:
+            return 0
+
+    out = tmp_path / "site"
+    write_site(OLD, out)
+    monkeypatch.setattr(writer.subprocess, "Popen", SlowRemoval)
+    write_site(NEW, out)
+    (first,) = writer._REMOVING
+    write_site(OLD, out)  # the next publish does not remove it itself (the work would be done twice)
+    assert os.path.isdir(first)
+    assert len(writer._REMOVING) == 2
+    monkeypatch.undo()
+    writer._REMOVING.clear()  # as if the process had ended: the next publish finishes what is left
+    write_site(NEW, out)
+    writer.settle()
+    assert leftovers(tmp_path) == []
