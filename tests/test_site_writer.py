@@ -389,3 +389,26 @@ def test_a_version_still_being_removed_is_left_to_its_removal(tmp_path: Path, mo
     write_site(NEW, out)
     writer.settle()
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the background removal is an rm process on POSIX only")
+def test_the_background_removal_does_not_hold_the_publish_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+
+    slow_rm = tmp_path / "slow-rm"
+    slow_rm.write_text('#!/bin/sh\nsleep 1\nexec rm "$@"\n')
+    slow_rm.chmod(0o755)
+    sites = tmp_path / "sites"
+    out = sites / "site"
+    write_site(OLD, out)
+    monkeypatch.setattr(writer.shutil, "which", lambda name: str(slow_rm))
+    write_site(NEW, out)
+    (removing,) = writer._REMOVING.values()
+    assert removing.poll() is None  # still at work
+    fd = os.open(sites, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a next publish would not wait for the removal
+    finally:
+        os.close(fd)
+    writer.settle()
+    assert leftovers(sites) == []
