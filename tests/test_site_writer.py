@@ -412,3 +412,15 @@ def test_the_background_removal_does_not_hold_the_publish_lock(tmp_path: Path, m
         os.close(fd)
     writer.settle()
     assert leftovers(sites) == []
+
+
+@pytest.mark.parametrize("name", ["site.old-2", "site.tmp-2"])
+def test_a_folder_named_like_a_backup_is_handled_as_any_other(tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    write_site(OLD, out)
+    write_site(NEW, out)
+    (trash,) = writer._REMOVING
+    assert Path(trash).name.startswith(f".{name}.gone-")  # found by the next publish's recovery
+    writer.settle()
+    assert published(out) == NEW
+    assert leftovers(tmp_path, name) == []

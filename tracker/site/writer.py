@@ -1,13 +1,13 @@
 """The one writer: publish a whole site ({path: bytes}) to a folder in a single step.
 
-The new site is written into a temporary folder next to the target, then swapped in by renames
-(target -> backup, temporary -> target), so readers see the old site or the new one, never half of one.
-The replaced version is then renamed out of the way and removed by an `rm` process of its own, which
-the publish does not wait for (`settle` does): freeing its few hundred files and big downloads took
-about 0.1 s of every update, after the new site was already live. Any failure before the swap (a
-renderer raising while its bytes are read, disk full) removes the temporary folder and leaves the
-published site as it was. A folder this writer did not
-publish (no marker file) is never replaced, so a mistyped `--out ~` cannot delete anything.
+The new site is written into a temporary folder next to the target, then swapped in by renames (target
+-> backup, temporary -> target), so readers see the old site or the new one, never half of one. The
+replaced version is then renamed out of the way and removed by an `rm` process of its own, which the
+publish does not wait for (`settle` does): freeing its few hundred files and big downloads took about
+0.1 s of every update, after the new site was already live. Any failure before the swap (a renderer
+raising while its bytes are read, disk full) removes the temporary folder and leaves the published site
+as it was. A folder this writer did not publish (no marker file) is never replaced, so a mistyped `--out
+~` cannot delete anything.
 
 `SiteUpdate` builds the new version from new files and from unchanged ones kept as hard links to the
 published version, so a publish after a small change writes only what changed; the swap is the same.
@@ -144,8 +144,9 @@ def _discard(backup: Path) -> None:
     removed by an `rm` process of its own, which the publish does not wait for (it outlives a `tracker
     publish` if need be); where that cannot be done, removed here and now."""
     rm = shutil.which("rm") if os.name == "posix" else None
-    trash = backup.with_name(backup.name.replace(".old-", ".gone-", 1))
-    if rm is None or backup.is_symlink() or trash == backup:
+    head, old, tail = backup.name.rpartition(".old-")  # the folder's own name may hold ".old-" too
+    trash = backup.with_name(f"{head}.gone-{tail}")
+    if rm is None or not old or backup.is_symlink():
         _remove(backup)
         return
     try:
@@ -203,7 +204,8 @@ def _swap(tmp: Path, out_dir: Path) -> None:
     if not os.path.lexists(out_dir):
         tmp.rename(out_dir)
         return
-    backup = tmp.with_name(tmp.name.replace(".tmp-", ".old-", 1))
+    head, _, tail = tmp.name.rpartition(".tmp-")  # the folder's own name may hold ".tmp-" too
+    backup = tmp.with_name(f"{head}.old-{tail}")
     out_dir.rename(backup)
     try:
         tmp.rename(out_dir)
