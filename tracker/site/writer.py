@@ -131,12 +131,18 @@ def _remove(path: Path) -> None:
 _REMOVING: dict[str, subprocess.Popen[bytes]] = {}
 
 
-def _being_removed(path: Path) -> bool:
-    """This process's background removal of `path` is still running (finished ones are reaped here)."""
+def _reap() -> None:
+    """Forget the background removals that have finished (their processes are collected)."""
     for where, remover in list(_REMOVING.items()):
         if remover.poll() is not None:
             del _REMOVING[where]
-    return str(path) in _REMOVING
+
+
+def _renamed(path: Path, stage: str, to: str) -> Path:
+    """A version's folder beside the published one under its next stage's name (".tmp-" -> ".old-" ->
+    ".gone-"): the last `stage` is the one this module added (the folder's own name may hold one too)."""
+    head, _, tail = path.name.rpartition(stage)
+    return path.with_name(f"{head}{to}{tail}")
 
 
 def _discard(backup: Path) -> None:
@@ -144,17 +150,16 @@ def _discard(backup: Path) -> None:
     removed by an `rm` process of its own, which the publish does not wait for (it outlives a `tracker
     publish` if need be); where that cannot be done, removed here and now."""
     rm = shutil.which("rm") if os.name == "posix" else None
-    head, old, tail = backup.name.rpartition(".old-")  # the folder's own name may hold ".old-" too
-    trash = backup.with_name(f"{head}.gone-{tail}")
-    if rm is None or not old or backup.is_symlink():
+    if rm is None or backup.is_symlink():
         _remove(backup)
         return
+    trash = _renamed(backup, ".old-", ".gone-")
     try:
         backup.rename(trash)
     except OSError:
         _remove(backup)
         return
-    _being_removed(trash)  # reaps the finished ones
+    _reap()
     try:
         # The path is a sibling of the published folder that this module named: no shell, no options.
         remover = subprocess.Popen(  # noqa: S603
@@ -183,7 +188,8 @@ def _recover(out_dir: Path) -> None:
     if backups and not os.path.lexists(out_dir):
         backups[-1].rename(out_dir)
         backups.pop()
-    gone = [p for p in parent.glob(f".{name}.gone-*") if not _being_removed(p)]
+    _reap()
+    gone = [p for p in parent.glob(f".{name}.gone-*") if str(p) not in _REMOVING]  # not while its `rm` works
     for leftover in [*backups, *parent.glob(f".{name}.tmp-*"), *gone]:
         _remove(leftover)
 
@@ -204,8 +210,7 @@ def _swap(tmp: Path, out_dir: Path) -> None:
     if not os.path.lexists(out_dir):
         tmp.rename(out_dir)
         return
-    head, _, tail = tmp.name.rpartition(".tmp-")  # the folder's own name may hold ".tmp-" too
-    backup = tmp.with_name(f"{head}.old-{tail}")
+    backup = _renamed(tmp, ".tmp-", ".old-")
     out_dir.rename(backup)
     try:
         tmp.rename(out_dir)
