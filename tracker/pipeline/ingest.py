@@ -144,9 +144,10 @@ def _store_catalog(
     recorded = fetch_id is None
     if fetch_id is None:
         fetch_id = store.record_fetch(_record(capture, fmt_name, "pending", None))
-    result = store.save_catalog(catalog, fetch_id=fetch_id)
-    if recorded:
-        store.set_fetch_outcome(fetch_id, result.status)
+    with store.bulk():  # the prices and the attempt's outcome: both stored or neither
+        result = store.save_catalog(catalog, fetch_id=fetch_id)
+        if recorded:
+            store.set_fetch_outcome(fetch_id, result.status)
     log.info(
         "%s: %s models, %s price changes (%s)",
         capture.source,
@@ -168,10 +169,14 @@ def _store_snapshots(
     recorded = fetch_id is None
     if fetch_id is None:
         fetch_id = store.record_fetch(_record(capture, fmt_name, "pending", None))
-    results = [store.save_snapshot(p, observed_at=observed_at, fetch_id=fetch_id) for p in parsed]
-    outcome = "new" if any(r.status == "new" for r in results) else "unchanged"
-    if recorded:
-        store.set_fetch_outcome(fetch_id, outcome)
+    # One transaction for every snapshot of the capture (a backfill's dataset holds hundreds) and the
+    # attempt's outcome: all of them stored or none. The attempt and its body were committed above, so a
+    # capture that fails here stays "pending", its body kept for `tracker reparse`.
+    with store.bulk():
+        results = [store.save_snapshot(p, observed_at=observed_at, fetch_id=fetch_id) for p in parsed]
+        outcome = "new" if any(r.status == "new" for r in results) else "unchanged"
+        if recorded:
+            store.set_fetch_outcome(fetch_id, outcome)
     for r in results:
         log.info("%s: snapshot as of %s, %s rows (%s)", r.board, r.as_of, r.row_count, r.status)
     return IngestOutcome(capture.source, capture.name, outcome, fetch_id, snapshots=results)
