@@ -79,18 +79,19 @@ def test_snapshot_refs_are_every_snapshot_of_a_board_oldest_first(store, history
 
 
 def _steps_spied(monkeypatch) -> list[str]:
-    """The steps before a build that `operate.publish` takes, recorded as they are called."""
-    from tracker.pipeline import operate
+    """The steps before a build that `operate.publish` takes, recorded as they are called (spied on in
+    their own modules: `operate.publish` imports them only when there is something to build)."""
+    from tracker.pipeline import portfolio, report
 
     taken: list[str] = []
-    for name in ("refresh_matches", "refresh_events", "weekly_post"):
-        step = getattr(operate, name)
+    for module, name in ((portfolio, "refresh_matches"), (report, "refresh_events"), (report, "weekly_post")):
+        step = getattr(module, name)
 
         def spy(*args, _step=step, _name=name, **kwargs):
             taken.append(_name)
             return _step(*args, **kwargs)
 
-        monkeypatch.setattr(operate, name, spy)
+        monkeypatch.setattr(module, name, spy)
     return taken
 
 

@@ -17,7 +17,6 @@ from tracker.cli.data import LOCK_WAIT_SECONDS
 from tracker.models import UsageError
 from tracker.pipeline import schema
 from tracker.pipeline.operate import lane_rules, locked
-from tracker.pipeline.portfolio import portfolio, refresh_matches, unmatched_json
 from tracker.portfolio import PortfolioRow
 from tracker.units import format_rank, format_score, format_tokens
 
@@ -32,6 +31,8 @@ def _print_json(document: Any) -> None:
 
 
 def _refresh(app: App) -> None:
+    from tracker.pipeline.portfolio import refresh_matches  # matching loads its rules: only these commands
+
     schema.ensure(app.engine)
     with locked(app.engine, LOCK_WAIT_SECONDS):
         if refresh_matches(app.history, app.store) is None:
@@ -95,6 +96,8 @@ def unmatched_cmd(app: App, as_json: bool) -> None:
 
     Example: tracker models unmatched --json
     """
+    from tracker.pipeline.portfolio import unmatched_json
+
     _refresh(app)
     document = unmatched_json(app.history)
     if as_json:
@@ -123,6 +126,8 @@ def portfolio_cmd(app: App, as_json: bool) -> None:
 
     Example: tracker portfolio --json
     """
+    from tracker.pipeline.portfolio import portfolio
+
     _refresh(app)
     rows = portfolio(app.history, lane_rules(app.settings))
     if as_json:

@@ -11,7 +11,7 @@ import click
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import DATE
 from tracker.models import BOARDS, SOURCES, UsageError, ValueKind
-from tracker.pipeline import report, schema
+from tracker.pipeline import schema
 from tracker.pipeline.views import describe, snapshot_json, status_json
 from tracker.units import format_tokens
 
@@ -80,6 +80,8 @@ def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None,
 
     Example: tracker diff --board openrouter-weekly --json
     """
+    from tracker.pipeline import report  # the diff and the matches it reads: loaded by this command
+
     schema.ensure(app.engine)
     result = report.board_diff(app.history, app.store, board, from_date=from_date, to_date=to_date)
     if as_json:

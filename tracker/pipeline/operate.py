@@ -14,22 +14,23 @@ from datetime import UTC, date, datetime
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from tracker.config import Settings
-from tracker.config.cron import CronConfig, Job, due_jobs
 from tracker.db import make_engine
 from tracker.history import History
 from tracker.lanes import DEFAULT_LANE_RULES, LaneRules, rules_from
 from tracker.models import SOURCES, Post
 from tracker.pipeline import schema
 from tracker.pipeline.ingest import CaptureInput, IngestOutcome, ingest
-from tracker.pipeline.portfolio import refresh_matches
-from tracker.pipeline.publish import PublishResult, current_site, publish_site
-from tracker.pipeline.report import refresh_events, weekly_post
+from tracker.pipeline.published import PublishResult, current_site
 from tracker.runlock import run_lock
 from tracker.store import Store
+
+if TYPE_CHECKING:
+    from tracker.config.cron import CronConfig, Job
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def publish(
     current = current_site(engine, out, base_url=base_url, lanes=lanes)
     if current is not None:
         return RoundResult(published=current)
+    # Loaded only when there is something to publish: with nothing new the command starts without them.
+    from tracker.pipeline.portfolio import refresh_matches
+    from tracker.pipeline.publish import publish_site
+    from tracker.pipeline.report import refresh_events, weekly_post
+
     refresh_matches(history, store)
     refresh_events(history, store)
     post = weekly_post(history, store)
@@ -81,6 +87,8 @@ def due_sources(
     """The sources whose collect job is due (every source when there is no cron.yaml)."""
     if config is None:
         return [(source, None) for source in SOURCES]
+    from tracker.config.cron import due_jobs  # YAML and APScheduler: only `run` reads the schedule
+
     due: list[tuple[str, Job | None]] = []
     for job in due_jobs(config, dict(last_run), now):
         if job.argv and job.argv[0] == "collect":
@@ -124,6 +132,10 @@ def sample_files() -> Traversable:
 
 def demo(out: Path, *, base_url: str | None = None, database: Path | None = None) -> RoundResult:
     """Build a complete example site offline: the bundled sample weeks go through import, diff, publish."""
+    from tracker.pipeline.portfolio import refresh_matches
+    from tracker.pipeline.publish import publish_site
+    from tracker.pipeline.report import refresh_events, weekly_post
+
     samples = sample_files()
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="tracker-demo-") as tmp:

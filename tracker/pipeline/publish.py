@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -50,8 +50,9 @@ from tracker.pipeline.publish_tables import (
     export_copy,
     run_downloads,
 )
+from tracker.pipeline.published import LastPublish, PublishResult, site_build_key
 from tracker.site.build import attribution, download_paths
-from tracker.site.manifest import Manifest, ModelRecord, build_key, digest
+from tracker.site.manifest import Manifest, ModelRecord, digest
 from tracker.site.pages import board_page, feeds_of, head_pages, model_pages, post_page
 from tracker.site.parts import (
     HeadData,
@@ -67,7 +68,7 @@ from tracker.site.parts import (
     post_page_key,
     spans_of,
 )
-from tracker.site.writer import EarlyFlush, SiteUpdate, Tree, TreeRecord, read_manifest
+from tracker.site.writer import EarlyFlush, SiteUpdate, Tree, TreeRecord
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,6 @@ DATABASE_FILE = "data/history.sqlite"
 MODEL_CHUNK = 100  # model pages whose entries are read (and held) at once
 FORK_PAGES = 40  # an update rendering at least this many model pages shares them with a forked helper
 BACKGROUND_BLOCKS = 300  # with more download blocks than this to render, they are rendered in a second process
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    out: Path
-    files: int  # files in the published site
-    written: int = -1  # files this publish wrote; the others were kept as they were (0: nothing new)
-    models_rendered: int = 0
-    worker_peak_kb: int = 0  # peak memory of the second process, when the downloads ran in one
 
 
 def publish_site(
@@ -102,42 +94,12 @@ def publish_site(
         return _publish(engine, history, out, base_url=base_url, full=full, workers=workers, lanes=lanes)
 
 
-def current_site(
-    engine: Engine, out: Path, *, base_url: str | None, lanes: LaneRules = DEFAULT_LANE_RULES
-) -> PublishResult | None:
-    """What a publish with nothing new returns (it writes nothing), when the site in `out` is whole and
-    was built by this version, with these settings, from the database as it is now; else None."""
-    return _LastPublish(SiteReads(engine), out, _build_key(base_url, lanes)).current
-
-
-def _build_key(base_url: str | None, lanes: LaneRules) -> str:
-    return build_key(base_url=base_url, database_download=True, portfolio=True, lanes=repr(lanes))
-
-
-class _LastPublish:
-    """The database's fingerprint now; the last publish's manifest (and its bytes) if this version with
-    these settings wrote it (never with `full`); and, if it was built from the database as it is now,
-    the result of a publish that has nothing new to write."""
-
-    def __init__(self, reads: SiteReads, out: Path, key: str, *, full: bool = False) -> None:
-        self.database = reads.fingerprint()
-        self.recorded = None if full else read_manifest(out)
-        old = Manifest.from_bytes(self.recorded)
-        if old is not None and old.build != key:
-            old = None  # another version or other settings: nothing of the old site can be reused
-        self.old = old
-        self.current = None
-        if old is not None and old.database == self.database and old.intact(out):
-            log.info("nothing new since the last publish: %s is up to date", out)
-            self.current = PublishResult(out, len(old.files), 0)
-
-
 def _publish(
     engine: Engine, history: History, out: Path, *, base_url: str | None, full: bool, workers: bool, lanes: LaneRules
 ) -> PublishResult:
     reads = SiteReads(engine)
-    key = _build_key(base_url, lanes)
-    last = _LastPublish(reads, out, key, full=full)
+    key = site_build_key(base_url, lanes)
+    last = LastPublish(reads, out, key, full=full)
     if last.current is not None:
         return last.current
     database, recorded, old = last.database, last.recorded, last.old
