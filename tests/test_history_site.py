@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, update
+import pytest
+from sqlalchemy import delete, func, select, update
 
-from tracker import db
+from tracker import db, history_site
 from tracker.history_site import SiteReads
 from tracker.models import Entry, FetchRecord, ParsedSnapshot, RankKind
 
@@ -53,6 +54,41 @@ def test_the_fingerprint_changes_with_every_kind_of_write_and_only_then(engine, 
     store.record_fetch(fetch("not_modified", OBSERVED + timedelta(hours=1)))
     assert changed()
     assert not changed()  # nothing written since: the same digest
+
+
+@pytest.mark.parametrize("small", [0, 2])
+def test_the_fingerprint_of_big_tables_sees_new_rows_and_the_newest_attempts(engine, store, monkeypatch, small):
+    """Tables bigger than `_SMALL_TABLE` are fingerprinted by their count and highest key, and the newest
+    attempts row by row (their outcome is set after they are recorded), all in the server on PostgreSQL.
+    The threshold is lowered so that a small history takes those paths (2: some tables each way)."""
+    monkeypatch.setattr(history_site, "_SMALL_TABLE", small)
+    reads = SiteReads(engine)
+    store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300), ("b/two", 200)]), observed_at=OBSERVED, fetch_id=None)
+    fetch_ids = [store.record_fetch(fetch("pending", OBSERVED + timedelta(minutes=i))) for i in range(3)]
+    seen = [reads.fingerprint()]
+    assert SiteReads(engine).fingerprint() == seen[0]
+
+    def changed() -> bool:
+        now = reads.fingerprint()
+        fresh = now not in seen
+        seen.append(now)
+        return fresh
+
+    store.set_fetch_outcome(fetch_ids[0], "unchanged")
+    assert changed()
+    store.set_fetch_outcome(fetch_ids[2], "new")
+    assert changed()
+    store.save_snapshot(weekly(date(2026, 8, 2), [("a/one", 310), ("b/two", 290)]), observed_at=OBSERVED, fetch_id=None)
+    assert changed()
+    store.record_fetch(fetch("not_modified", OBSERVED + timedelta(hours=1)))
+    assert changed()
+    assert not changed()
+    assert reads._entries_mark == (4, max_entry_id(engine))  # the count and highest key `grown_signatures` uses
+
+
+def max_entry_id(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(db.EntryRow.id)))
 
 
 def test_grown_signatures_are_the_signatures_read_whole_and_refuse_a_table_that_shrank(engine, store):

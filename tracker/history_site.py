@@ -418,36 +418,34 @@ class SiteReads:
 
     def fingerprint(self) -> str:
         """A digest that changes whenever the stored history does: every table's row count and highest
-        id; small tables row by row (they may be updated in place, like a model's name); the newest
-        fetch attempts row by row (their outcome is set after they are recorded)."""
+        key; small tables row by row (they may be updated in place, like a model's name); the newest
+        fetch attempts row by row (their outcome is set after they are recorded).
+
+        Every table's count and highest key come from one statement; on PostgreSQL the small tables and
+        the newest attempts are digested in the server by a second one (a round trip and a compiled
+        statement per table were a quarter of the time of `tracker publish` with nothing new there)."""
         digest = hashlib.sha256()
+        tables = db.Base.metadata.sorted_tables
         with self._connect() as conn:
-            for table in db.Base.metadata.sorted_tables:
-                count = int(conn.scalar(select(func.count()).select_from(table)) or 0)
-                keys = list(table.primary_key.columns)
+            sizes = _sizes(conn, tables)
+            count, highest = sizes[db.EntryRow.__tablename__]
+            self._entries_mark = (count, int(highest or 0))  # for `grown_signatures`: no second count
+            small = [t for t in tables if sizes[t.name][0] <= _SMALL_TABLE]
+            tail = sizes[db.FetchRow.__tablename__][0] > _SMALL_TABLE
+            digests = _server_digests(conn, small, tail) if conn.dialect.name == "postgresql" else None
+            for table in tables:
+                count, highest = sizes[table.name]
                 summary: list[Any] = [table.name, count]
-                highest = None
-                if count > _SMALL_TABLE or table.name == db.EntryRow.__tablename__:
-                    highest = conn.scalar(select(func.max(keys[0])).select_from(table))
-                if table.name == db.EntryRow.__tablename__:  # for `grown_signatures`: no second count
-                    self._entries_mark = (count, int(highest or 0))
                 if count > _SMALL_TABLE:
                     summary.append(_plain(highest))
-                elif conn.dialect.name == "postgresql":  # the rows as PostgreSQL writes them, hashed there
-                    summary.append(_server_digest(conn, table))
+                elif digests is not None:  # the rows as PostgreSQL writes them, hashed there
+                    summary.append(digests[table.name])
                 else:  # the driver's values: no type conversion is needed to compare them
-                    rows = _all_rows(conn, select(table).order_by(*keys))
+                    rows = _all_rows(conn, select(table).order_by(*table.primary_key.columns))
                     binary = any(isinstance(c.type, LargeBinary) for c in table.columns)
                     summary.append([[_plain(v) for v in row] for row in rows] if binary else rows)
-                if table.name == db.FetchRow.__tablename__ and count > _SMALL_TABLE:
-                    f = db.FetchRow
-                    tail = _raw_rows(
-                        conn,
-                        select(f.id, f.outcome, f.error, f.http_status, f.finished_at)
-                        .order_by(f.id.desc())
-                        .limit(_FETCH_TAIL),
-                    )
-                    summary.append(list(tail))
+                if table.name == db.FetchRow.__tablename__ and tail:
+                    summary.append(digests[_TAIL] if digests is not None else _all_rows(conn, _fetch_tail()))
                 digest.update(repr(summary).encode("utf-8"))  # the drivers' values have a stable repr
         return digest.hexdigest()
 
@@ -468,13 +466,42 @@ class SiteReads:
             return [str(row[0]) for row in conn.execute(text(f"EXPLAIN {sql}"))]
 
 
-def _server_digest(conn: Connection, table: Table) -> str | None:
-    """PostgreSQL: an MD5 of a small table's rows in key order, each as PostgreSQL writes a row as text
-    (made in the server: no row becomes Python objects). Only to tell whether the table changed."""
+_TAIL = "fetches (newest)"  # the name the newest attempts' digest goes by
+
+
+def _sizes(conn: Connection, tables: Sequence[Table]) -> dict[str, tuple[int, Any]]:
+    """Each table's row count and highest (first) key, from one statement."""
     prep = conn.dialect.identifier_preparer
-    order = ", ".join(f"t.{prep.quote(c.name)}" for c in table.primary_key.columns)
-    sql = f"SELECT md5(string_agg(t::text, E'\\n' ORDER BY {order})) FROM {prep.format_table(table)} AS t"  # noqa: S608
-    return conn.exec_driver_sql(sql).scalar()
+    parts = []
+    for table in tables:
+        name, key = prep.format_table(table), prep.quote(table.primary_key.columns[0].name)
+        parts.append(f"(SELECT count(*) FROM {name}), (SELECT max({key}) FROM {name})")  # noqa: S608
+    values = conn.exec_driver_sql("SELECT " + ", ".join(parts)).one()
+    return {t.name: (int(values[2 * i] or 0), values[2 * i + 1]) for i, t in enumerate(tables)}
+
+
+def _fetch_tail() -> ClauseElement:
+    f = db.FetchRow
+    return select(f.id, f.outcome, f.error, f.http_status, f.finished_at).order_by(f.id.desc()).limit(_FETCH_TAIL)
+
+
+def _server_digests(conn: Connection, small: Sequence[Table], tail: bool) -> dict[str, str | None]:
+    """PostgreSQL: an MD5 of each small table's rows in key order (and of the newest attempts), each row as
+    PostgreSQL writes a row as text, all from one statement made in the server: no row becomes Python
+    objects. Only to tell whether a table changed."""
+    prep = conn.dialect.identifier_preparer
+    named: dict[str, str] = {}
+    for table in small:
+        order = ", ".join(f"t.{prep.quote(c.name)}" for c in table.primary_key.columns)
+        rows = f"string_agg(t::text, E'\\n' ORDER BY {order})"
+        named[table.name] = f"SELECT md5({rows}) FROM {prep.format_table(table)} AS t"  # noqa: S608
+    if tail:
+        newest = str(_fetch_tail().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        named[_TAIL] = f"SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)) FROM ({newest}) AS t"  # noqa: S608
+    if not named:
+        return {}
+    values = conn.exec_driver_sql("SELECT " + ", ".join(f"({sql})" for sql in named.values())).one()
+    return dict(zip(named, values, strict=True))
 
 
 def _plain(value: Any) -> Any:
