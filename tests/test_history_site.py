@@ -135,3 +135,12 @@ def test_the_data_clock_is_the_newest_attempt_of_any_source_or_the_newest_snapsh
     assert history.data_clock() == OBSERVED + timedelta(hours=9)
     store.record_fetch(FetchRecord("catalogue", "collect", OBSERVED + timedelta(days=2), "unchanged"))
     assert history.data_clock() == OBSERVED + timedelta(days=2)
+
+
+def test_download_sizes_are_each_boards_stored_rows_and_the_events(engine, store):
+    reads = SiteReads(engine)
+    assert reads.download_sizes() == ({}, 0)
+    store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300), ("b/two", 200)]), observed_at=OBSERVED, fetch_id=None)
+    rows = [("a/one", 310), ("b/two", 290), ("c/three", 10)]
+    store.save_snapshot(weekly(date(2026, 8, 2), rows), observed_at=OBSERVED, fetch_id=None)
+    assert reads.download_sizes() == ({"openrouter-weekly": 5}, 0)

@@ -236,6 +236,33 @@ def test_downloads_written_in_a_second_process_are_the_same(history_db, tmp_path
     assert_same_as_a_full_build(history_db, out, tmp_path)
 
 
+@pytest.mark.parametrize("page_cost", [0, 10**9])
+def test_downloads_shared_either_way_between_the_processes_are_the_same(history_db, tmp_path, monkeypatch, page_cost):
+    """However a full build's downloads are shared between this process and the second one (here: every
+    part in the second, or this process taking some), the site is the one a single process builds."""
+    monkeypatch.setattr(publishing, "BACKGROUND_BLOCKS", -1)  # always the second process
+    monkeypatch.setattr(publishing, "PAGE_COST", page_cost)
+    here = []
+    run_here = publishing.run_downloads
+
+    def spied(job, *args, **kwargs):
+        here.append((tuple(b.board for b in job.boards), job.events))
+        return run_here(job, *args, **kwargs)
+
+    monkeypatch.setattr(publishing, "run_downloads", spied)
+    out = tmp_path / "site"
+    publish(history_db, out)
+    if page_cost:
+        assert here == [((), False)]  # pages dear beyond measure: the second process writes every download
+    else:
+        assert here[0][0] or here[0][1]  # this process writes some of them
+    alone = tmp_path / "alone"
+    publish(history_db, alone, full=True, workers=False)
+    published, expected = tree(out), tree(alone)
+    assert sorted(published) == sorted(expected)
+    assert [p for p in expected if published[p] != expected[p]] == []
+
+
 def test_a_failure_half_way_leaves_the_published_site_whole(history_db, tmp_path, monkeypatch):
     out = tmp_path / "site"
     publish(history_db, out)

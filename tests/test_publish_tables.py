@@ -173,3 +173,33 @@ def test_in_the_background_a_failure_of_the_downloads_stops_the_copy(history_db,
     if history_db.dialect.name != "sqlite":
         [stopped] = spy.closed
         assert stopped._process.returncode is not None
+
+
+def test_a_full_builds_downloads_are_shared_biggest_first_to_the_process_with_less_to_do():
+    from tracker.pipeline.publish import EVENT_COST, PAGE_COST, share_downloads
+
+    def board(name: str) -> BoardTables:
+        return BoardTables(name, "", f"{name}.csv", f"{name}.json", ())
+
+    boards = tuple(map(board, ("a-text", "b-webdev", "c-weekly")))
+    job = DownloadsJob("sqlite://", "out", "folder", None, boards, frozenset())
+    rows = {"a-text": 182_300, "b-webdev": 163_976, "c-weekly": 54_750}  # the benchmark's three years
+    here, there = share_downloads(job, rows, 55_532, pages=553)
+    # Biggest first, each to the process with less to do so far: the biggest board to the second process
+    # (this one has 553 pages to render first), the next to this one, the events (costlier a row) to the
+    # second, the smallest board to this one.
+    assert 163_976 > 55_532 * EVENT_COST > 54_750
+    assert 553 * PAGE_COST < 182_300 < 553 * PAGE_COST + 163_976
+    assert ([b.board for b in there.boards], there.events) == (["a-text"], True)
+    assert ([b.board for b in here.boards], here.events) == (["b-webdev", "c-weekly"], False)
+    # Every part goes to exactly one process, boards in the job's order.
+    for pages in (0, 100, 10**6):
+        for events in (0, 10**6):
+            one, two = share_downloads(job, rows, events, pages=pages)
+            assert sorted(b.board for b in one.boards + two.boards) == ["a-text", "b-webdev", "c-weekly"]
+            assert [one.events, two.events].count(True) == 1
+            assert all(list(j.boards) == sorted(j.boards, key=job.boards.index) for j in (one, two))
+    # A job without the events downloads gives neither process them.
+    one, two = share_downloads(replace(job, events=False), rows, 10, pages=1)
+    assert not one.events
+    assert not two.events

@@ -201,6 +201,15 @@ class SiteReads:
                 self._names = {row[0]: (row[1], row[2]) for row in rows}
         return self._names
 
+    def download_sizes(self) -> tuple[dict[str, int], int]:
+        """How much the downloads have to write: each board's stored rows (entries), and the events."""
+        s = db.SnapshotRow
+        with self._connect() as conn:
+            rows = conn.execute(select(s.board_id, func.sum(s.row_count)).group_by(s.board_id))
+            boards = {board: int(total or 0) for board, total in rows}
+            events = int(conn.scalar(select(func.count()).select_from(db.EventRow)) or 0)
+        return boards, events
+
     def entries(self, *, snapshot_ids: Collection[int] | None = None) -> EntryRows:
         """Entries of some snapshots, or without ids every entry there is (one sequential pass, the
         cheapest way to read them all)."""

@@ -11,11 +11,11 @@ fingerprint changed (`tracker.site.parts`); the big downloads reuse their unchan
 kept by hard links in the new version of the folder, which is swapped in as a whole
 (`tracker.site.writer.SiteUpdate`). The result is the site a full build makes (tests/test_incremental.py).
 
-A full build spreads over the machine: the downloads run in a second process when there are many blocks
-to render, and the SQLite copy in a thread (it runs inside SQLite, without the GIL), while this process
-renders the pages. An update that renders many model pages (a new Arena snapshot: most of its models)
-shares them with a forked helper process instead. Entries are read a chunk of models (or snapshots) at a
-time: memory stays bounded.
+A full build spreads over the machine: the downloads are shared with a second process when there are many
+blocks to render (`share_downloads`), and the SQLite copy runs in a thread (it runs inside SQLite, without
+the GIL), while this process renders the pages and then writes its share. An update that renders many
+model pages (a new Arena snapshot: most of its models) shares them with a forked helper process instead.
+Entries are read a chunk of models (or snapshots) at a time: memory stays bounded.
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ def _publish(
             children.callback(early.close)
         plan = _Plan(reads, history, old)
         job = plan.downloads(engine, update, old, recorded)
-        # A full build spreads over the machine: a second process writes the board histories (the biggest
-        # part) and the SQLite copy, while this one renders the pages and then the events downloads.
+        # A full build spreads over the machine: a second process writes the SQLite copy and its share of
+        # the downloads (the biggest part first), while this one renders the pages and then writes the rest.
         split = workers and _separable(engine) and job.to_render(old) > BACKGROUND_BLOCKS
         # The second process takes the copy: from SQLite it makes it in a thread (inside SQLite), from
         # another database in a third process of its own, alongside the downloads (`Background`).
@@ -123,9 +123,10 @@ def _publish(
         # An update that renders many model pages shares them with a forked helper (the downloads are
         # small then: the machine's second core is free). It forks before any thread of this one starts.
         may_fork = workers and not split and _separable(engine) and _can_fork()
-        background = (
-            Background(replace(job, events=False, database_copy=copy if copy_there else None)) if split else None
-        )
+        here, background = job, None
+        if split:
+            here, there = share_downloads(job, *plan.reads.download_sizes(), pages=len(plan.spans))
+            background = Background(replace(there, database_copy=copy if copy_there else None))
         with ThreadPoolExecutor(1) as thread:
             # Else the copy runs here, in a thread (inside SQLite or the driver it lets go of the GIL).
             copying: Future[Path] | None = None
@@ -159,7 +160,7 @@ def _publish(
             if background is None:
                 parts = [helped or run_downloads(job, engine, old)]
             else:
-                parts = [run_downloads(replace(job, boards=()), engine, old), background.result()]
+                parts = [run_downloads(here, engine, old), background.result()]
             if copying is not None:
                 copying.result()
             if early is not None:
@@ -179,6 +180,37 @@ def _publish(
         "published %d files to %s (%d written, %d model pages)", len(manifest.files), out, update.written, rendered
     )
     return PublishResult(out, len(manifest.files), update.written, rendered, max(d.peak_kb for d in parts))
+
+
+# What the downloads' parts cost, in history rows written (the unit `share_downloads` weighs them in),
+# measured on the three-year benchmark history: a model page about 3.7 ms, a row of a board's history
+# about 17 us, a row of the events downloads about 40 us.
+PAGE_COST = 200
+EVENT_COST = 2
+
+
+def share_downloads(
+    job: DownloadsJob, rows: Mapping[str, int], events: int, *, pages: int
+) -> tuple[DownloadsJob, DownloadsJob]:
+    """A full build's downloads shared between this process, which renders `pages` model pages first,
+    and the second one: the biggest part first, each to whichever has less to do so far (`rows`: each
+    board's stored rows; `events`: the events there are). Which process writes a file never changes its
+    bytes, only when the build ends: this process used to write the events alone and then wait seconds
+    for the second one's board histories."""
+    parts: list[tuple[int, str, BoardTables | None]] = [(rows.get(b.board, 0), b.board, b) for b in job.boards]
+    parts.append((events * EVENT_COST, "", None))  # the events downloads
+    load = {"here": pages * PAGE_COST, "there": 0}
+    taken: dict[str, list[BoardTables | None]] = {"here": [], "there": []}
+    for cost, _, part in sorted(parts, key=lambda p: (-p[0], p[1])):
+        side = "here" if load["here"] < load["there"] else "there"
+        load[side] += cost
+        taken[side].append(part)
+
+    def share(side: str) -> DownloadsJob:
+        boards = tuple(b for b in job.boards if b in taken[side])  # in the job's order
+        return replace(job, boards=boards, events=job.events and None in taken[side])
+
+    return share("here"), share("there")
 
 
 def _separable(engine: Engine) -> bool:
