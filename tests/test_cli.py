@@ -176,7 +176,8 @@ def test_a_publish_with_nothing_new_never_loads_the_page_code(db_url, tmp_path):
 
 
 def test_run_and_schedule_read_the_schedule_file_config_cron_names_by_default():
-    """The CLI names the default schedule file itself (so it starts without YAML and APScheduler)."""
+    """The CLI takes the default schedule file from `tracker.config` (so it starts without YAML and
+    APScheduler): the file `config.cron` reads."""
     from tracker.config.cron import DEFAULT_PATH
 
     for name in ("run", "schedule"):

@@ -11,6 +11,7 @@ import click
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.output import echo_outcomes, exit_code
+from tracker.config import DEFAULT_CRON_FILE
 from tracker.pipeline import operate, schema
 from tracker.pipeline.operate import RoundResult
 
@@ -34,7 +35,7 @@ LOCK_WAIT = click.option(
 CONFIG = click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("cron.yaml"),  # config.cron.DEFAULT_PATH (a test holds them equal)
+    default=DEFAULT_CRON_FILE,
     show_default=True,
     help="The schedule file.",
 )
