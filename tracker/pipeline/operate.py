@@ -65,15 +65,21 @@ def publish(
     current = current_site(engine, out, base_url=base_url, lanes=lanes)
     if current is not None:
         return RoundResult(published=current)
-    # Loaded only when there is something to publish: with nothing new the command starts without them.
+    from tracker.pipeline.publish import publish_site  # the page code: only when there is something to build
+
+    post = steps_before_the_build(history, store)
+    return RoundResult(post=post, published=publish_site(engine, history, out, base_url=base_url, lanes=lanes))
+
+
+def steps_before_the_build(history: History, store: Store) -> Post | None:
+    """Match Arena to OpenRouter, store the latest events, write the week's post if it is due (returned).
+    Imported here, when there is something to build: with nothing new the command starts without them."""
     from tracker.pipeline.portfolio import refresh_matches
-    from tracker.pipeline.publish import publish_site
     from tracker.pipeline.report import refresh_events, weekly_post
 
     refresh_matches(history, store)
     refresh_events(history, store)
-    post = weekly_post(history, store)
-    return RoundResult(post=post, published=publish_site(engine, history, out, base_url=base_url, lanes=lanes))
+    return weekly_post(history, store)
 
 
 def lane_rules(settings: Settings) -> LaneRules:
@@ -132,9 +138,7 @@ def sample_files() -> Traversable:
 
 def demo(out: Path, *, base_url: str | None = None, database: Path | None = None) -> RoundResult:
     """Build a complete example site offline: the bundled sample weeks go through import, diff, publish."""
-    from tracker.pipeline.portfolio import refresh_matches
     from tracker.pipeline.publish import publish_site
-    from tracker.pipeline.report import refresh_events, weekly_post
 
     samples = sample_files()
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
@@ -158,9 +162,7 @@ def demo(out: Path, *, base_url: str | None = None, database: Path | None = None
                         as_of=date.fromisoformat(item.get("as_of", week["as_of"])),
                     )
                     result.outcomes.append(ingest(store, history, capture, observed_at=observed))
-                refresh_matches(history, store)
-                refresh_events(history, store)
-                result.post = weekly_post(history, store) or result.post
+                result.post = steps_before_the_build(history, store) or result.post
             result.published = publish_site(engine, history, out, base_url=base_url)
             return result
         finally:
