@@ -499,14 +499,17 @@ def _server_digests(conn: Connection, small: Sequence[Table], tail: bool) -> dic
     PostgreSQL writes a row as text, all from one statement made in the server: no row becomes Python
     objects. Only to tell whether a table changed."""
     prep = conn.dialect.identifier_preparer
+
+    def md5_of(rows: str, order: str) -> str:
+        return f"SELECT md5(string_agg(t::text, E'\\n' ORDER BY {order})) FROM {rows} AS t"  # noqa: S608
+
     named: dict[str, str] = {}
     for table in small:
         order = ", ".join(f"t.{prep.quote(c.name)}" for c in table.primary_key.columns)
-        rows = f"string_agg(t::text, E'\\n' ORDER BY {order})"
-        named[table.name] = f"SELECT md5({rows}) FROM {prep.format_table(table)} AS t"  # noqa: S608
+        named[table.name] = md5_of(prep.format_table(table), order)
     if tail:
         newest = str(_fetch_tail().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        named[_TAIL] = f"SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)) FROM ({newest}) AS t"  # noqa: S608
+        named[_TAIL] = md5_of(f"({newest})", "t.id")
     if not named:
         return {}
     values = conn.exec_driver_sql("SELECT " + ", ".join(f"({sql})" for sql in named.values())).one()
