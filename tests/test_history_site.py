@@ -31,18 +31,25 @@ def fetch(outcome: str, at: datetime, body: bytes | None = None) -> FetchRecord:
     return FetchRecord("openrouter", "collect", at, outcome, finished_at=at, http_status=200, body=body)
 
 
+class FingerprintWatch:
+    """Called: whether the fingerprint now is one not seen before (every fingerprint read is kept)."""
+
+    def __init__(self, reads: SiteReads) -> None:
+        self.reads, self.seen = reads, [reads.fingerprint()]
+
+    def __call__(self) -> bool:
+        now = self.reads.fingerprint()
+        fresh = now not in self.seen
+        self.seen.append(now)
+        return fresh
+
+
 def test_the_fingerprint_changes_with_every_kind_of_write_and_only_then(engine, store):
     reads = SiteReads(engine)
     store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300), ("b/two", 200)]), observed_at=OBSERVED, fetch_id=None)
     fetch_id = store.record_fetch(fetch("new", OBSERVED, b"raw capture"))
-    seen = [reads.fingerprint()]
-    assert SiteReads(engine).fingerprint() == seen[0]  # the same database, read again: the same digest
-
-    def changed() -> bool:
-        now = reads.fingerprint()
-        fresh = now not in seen
-        seen.append(now)
-        return fresh
+    changed = FingerprintWatch(reads)
+    assert SiteReads(engine).fingerprint() == changed.seen[0]  # the same database, read again: the same digest
 
     store.set_fetch_outcome(fetch_id, "unchanged")  # an attempt's outcome, set after it was recorded
     assert changed()
@@ -65,14 +72,8 @@ def test_the_fingerprint_of_big_tables_sees_new_rows_and_the_newest_attempts(eng
     reads = SiteReads(engine)
     store.save_snapshot(weekly(date(2026, 8, 1), [("a/one", 300), ("b/two", 200)]), observed_at=OBSERVED, fetch_id=None)
     fetch_ids = [store.record_fetch(fetch("pending", OBSERVED + timedelta(minutes=i))) for i in range(3)]
-    seen = [reads.fingerprint()]
-    assert SiteReads(engine).fingerprint() == seen[0]
-
-    def changed() -> bool:
-        now = reads.fingerprint()
-        fresh = now not in seen
-        seen.append(now)
-        return fresh
+    changed = FingerprintWatch(reads)
+    assert SiteReads(engine).fingerprint() == changed.seen[0]
 
     store.set_fetch_outcome(fetch_ids[0], "unchanged")
     assert changed()
