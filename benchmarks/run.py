@@ -17,6 +17,9 @@ Peak memory is the peak resident set size (Linux VmHWM; `getrusage` ru_maxrss el
 process that publishes, plus that of the second process a full build writes its downloads in. (ru_maxrss
 alone would count the benchmark's own memory, which a spawned child inherits until it starts Python.)
 Times are wall-clock seconds on this machine: the ratios travel better between machines than the seconds.
+Each publish's CPU seconds (its own and its helper processes', `cpu_seconds_since`) are given too, and the
+updates' share of a full build in CPU: the work done, where the wall-clock ratio also depends on how well
+the work spread over the two cores.
 
 Usage: python benchmarks/run.py [--quick] [--backend sqlite|postgresql|both] [--days N] [--keep DIR]
 """
@@ -242,11 +245,12 @@ def publish_sequence(
         taken: dict[str, list[dict[str, float]]] = {}  # each publish's figures, by case
 
         def publish(label: str, into: Path = out) -> None:
-            started = time.perf_counter()
+            before, started = os.times(), time.perf_counter()
             result = publish_site(engine, history, into, base_url=BASE_URL)
             taken.setdefault(label, []).append(
                 {
                     "publish_seconds": time.perf_counter() - started,
+                    "publish_cpu_seconds": cpu_seconds_since(before),
                     "files_written": result.written,
                     "site_files_count": result.files,
                     "model_pages_rendered": result.models_rendered,
@@ -278,6 +282,16 @@ def publish_sequence(
         return figures
     finally:
         engine.dispose()
+
+
+def cpu_seconds_since(before: os.times_result) -> float:
+    """CPU seconds (user and system) spent since `before` by this process and by the child processes it
+    has waited for since: a publish's own work and that of the processes it shares its work with, which
+    the wall-clock time hides when they run side by side. A replaced version removed in the background
+    (`rm`) is counted in the publish that next collects it."""
+    now = os.times()
+    fields = ("user", "system", "children_user", "children_system")
+    return sum(getattr(now, f) - getattr(before, f) for f in fields)
 
 
 CLI_ROUNDS = 3  # `tracker publish` runs of each kind (the median is the figure)
@@ -414,6 +428,10 @@ def bench_backend(backend: str, plan: Plan, folder: Path) -> dict[str, float]:
         figures["nothing_new_to_full_ratio"] = figures["nothing_new_publish_seconds"] / full
         figures["one_new_weekly_to_full_ratio"] = figures["one_new_weekly_publish_seconds"] / full
         figures["one_new_arena_text_to_full_ratio"] = figures["one_new_arena_text_publish_seconds"] / full
+        full_cpu = figures["full_publish_cpu_seconds"]
+        for case in ("one_new_weekly", "one_new_arena_text"):  # the same in work done (CPU), not in time
+            cpu = figures[f"{case}_publish_cpu_seconds"]
+            figures[f"{case}_to_full_cpu_ratio"] = cpu / full_cpu if full_cpu else 0.0
         return {f"{backend}_{k}": v for k, v in figures.items()}
     finally:
         scratch.drop()

@@ -1,11 +1,13 @@
 """The benchmark's smoke test: the generator writes a tiny history through the store and the benchmark's
-steps run on it, giving every figure the JSON line promises. No timing is asserted (the benchmark is
-where speed is checked, on a full history)."""
+steps run on it, giving every figure the JSON line promises. No speed is asserted (the benchmark is where
+speed is checked, on a full history); the CPU accounting is checked on a process that burns known CPU."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 from conftest import real_fixture, real_fixtures_dir
@@ -30,6 +32,10 @@ PER_BACKEND = [
     "diff_every_pair_seconds",
     "diff_pairs_count",
     "full_publish_seconds",
+    "full_publish_cpu_seconds",
+    "one_new_arena_text_publish_cpu_seconds",
+    "one_new_arena_text_to_full_cpu_ratio",
+    "one_new_weekly_to_full_cpu_ratio",
     "full_publish_peak_megabytes",
     "full_files_written",
     "nothing_new_publish_seconds",
@@ -111,6 +117,8 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert result["sqlite_cli_rounds_count"] == run.CLI_ROUNDS
     assert "sqlite_cli_nothing_new_publish_seconds" in result["targets"]
     assert result["sqlite_full_publish_seconds_min"] <= result["sqlite_full_publish_seconds"]
+    assert result["sqlite_full_publish_cpu_seconds"] > 0
+    assert 0 <= result["sqlite_one_new_arena_text_to_full_cpu_ratio"] < 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site-")) == ["site-sqlite"]
     low, mid, high = (result[f"sqlite_one_new_arena_text_publish_seconds{s}"] for s in ("_min", "", "_max"))
     assert low <= mid <= high
@@ -146,3 +154,24 @@ def test_maintain_analyzes_a_postgresql_history_and_leaves_sqlite_alone(db_url, 
         engine.dispose()
     assert seconds > 0
     assert tuple(analyzed) == (True, True)
+
+
+def test_cpu_seconds_count_this_process_and_the_children_it_waited_for() -> None:
+    """A publish's helpers are forked children (and, for a full build, processes it starts): the CPU figure
+    must hold their work, which the publisher's own CPU time does not."""
+
+    def burn(seconds: float) -> None:
+        until = time.process_time() + seconds
+        while time.process_time() < until:
+            pass
+
+    before = os.times()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only burns CPU and leaves
+        burn(0.3)
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert run.cpu_seconds_since(before) >= 0.25  # the child's CPU, though this process only waited
+    before = os.times()
+    burn(0.2)
+    assert 0.15 <= run.cpu_seconds_since(before) < 0.5
