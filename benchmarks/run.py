@@ -6,7 +6,8 @@ diff every consecutive pair of snapshots (on PostgreSQL then `VACUUM ANALYZE`, a
 run over the years: see `maintain`), then publish in a child process: a full build (time and peak memory;
 three of them, each into an empty folder, the median's figures), the same again with nothing new (time
 and files written), and after one new snapshot of OpenRouter's weekly board and of Arena Text (time and
-files rewritten; six weekly windows and three Arena snapshots, the median publish's figures); then
+files rewritten; six weekly windows and three Arena snapshots, or with --rounds N 2N and N, the median
+publish's figures); then
 `tracker publish` itself, a process each time as cron runs it, with nothing new and after one new Arena
 Text snapshot (`cli_publishes`: the command's own start and steps on top of the build). Then the
 parse time of the largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is
@@ -21,7 +22,7 @@ Each publish's CPU seconds (its own and its helper processes', `cpu_seconds_sinc
 updates' share of a full build in CPU: the work done, where the wall-clock ratio also depends on how well
 the work spread over the two cores.
 
-Usage: python benchmarks/run.py [--quick] [--backend sqlite|postgresql|both] [--days N] [--keep DIR]
+Usage: python benchmarks/run.py [--quick] [--backend sqlite|postgresql|both] [--days N] [--keep DIR] [--rounds N]
 """
 
 from __future__ import annotations
@@ -355,10 +356,10 @@ def reads_use_indexes(engine: Any) -> bool:
     return all(any("index" in line.lower() for line in lines) for lines in lookups)
 
 
-def publish_in_child(url: str, out: Path) -> dict[str, float]:
+def publish_in_child(url: str, out: Path, rounds: int = UPDATE_ROUNDS) -> dict[str, float]:
     """Run `publish_sequence` in a fresh process, so its peak memory is the publish's alone."""
     child = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--publish-child", url, str(out)],
+        [sys.executable, str(Path(__file__).resolve()), "--publish-child", url, str(out), str(rounds)],
         capture_output=True,
         text=True,
         check=False,
@@ -400,7 +401,7 @@ def _ranking_parse(body: bytes, name: str, board: str) -> Callable[[], object]:
     return lambda: fmt.parse(body, board=board, as_of=date(2026, 8, 2))
 
 
-def bench_backend(backend: str, plan: Plan, folder: Path) -> dict[str, float]:
+def bench_backend(backend: str, plan: Plan, folder: Path, rounds: int = UPDATE_ROUNDS) -> dict[str, float]:
     print(f"== {backend}: {plan.days} days of history")
     scratch, baseline = Scratch(backend, folder, "history"), Scratch(backend, folder, "executemany")
     try:
@@ -414,7 +415,7 @@ def bench_backend(backend: str, plan: Plan, folder: Path) -> dict[str, float]:
         if backend == "postgresql":
             figures["vacuum_analyze_seconds"] = maintain(scratch.url)
             print(f"  VACUUM ANALYZE in {figures['vacuum_analyze_seconds']:.1f} s (what autovacuum would have done)")
-        published = publish_in_child(scratch.url, folder / f"site-{backend}")
+        published = publish_in_child(scratch.url, folder / f"site-{backend}", rounds)
         figures.update(published)
         figures.update(cli_publishes(scratch.url, folder / f"site-{backend}"))
         print(
@@ -453,10 +454,12 @@ def report(figures: dict[str, float], held: Sequence[Target]) -> dict[str, str]:
     return verdicts
 
 
-def run(backends: Sequence[str], plan: Plan, folder: Path, fixtures: Path) -> dict[str, Any]:
+def run(
+    backends: Sequence[str], plan: Plan, folder: Path, fixtures: Path, rounds: int = UPDATE_ROUNDS
+) -> dict[str, Any]:
     figures: dict[str, float] = {}
     for backend in backends:
-        figures.update(bench_backend(backend, plan, folder))
+        figures.update(bench_backend(backend, plan, folder, rounds))
     figures.update(parse_captures(fixtures))
     held = [t for b in backends for t in targets(b)] + CAPTURE_TARGETS
     print("== figures (seconds, megabytes, counts, ratios) and targets")
@@ -467,7 +470,7 @@ def run(backends: Sequence[str], plan: Plan, folder: Path, fixtures: Path) -> di
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["--publish-child"]:
-        figures = publish_sequence(args[1], Path(args[2]))
+        figures = publish_sequence(args[1], Path(args[2]), int(args[3]) if len(args) > 3 else UPDATE_ROUNDS)
         print(json.dumps(figures, sort_keys=True))
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -475,6 +478,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, help="any number of days of history")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--keep", type=Path, help="keep the databases and sites in this folder")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=UPDATE_ROUNDS,
+        help=f"Arena Text updates to publish, each after two weekly windows (default {UPDATE_ROUNDS}); each case's"
+        " figure is its median publish, so more rounds give steadier figures",
+    )
     options = parser.parse_args(args)
     plan = Plan(days=options.days or (YEAR if options.quick else 3 * YEAR))
     backends = ("sqlite", "postgresql") if options.backend == "both" else (options.backend,)
@@ -482,7 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = options.keep or Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        result = run(backends, plan, folder, fixtures)
+        if options.rounds < 1:
+            parser.error("--rounds must be at least 1")
+        result = run(backends, plan, folder, fixtures, options.rounds)
     finally:
         if options.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

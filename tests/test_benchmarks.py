@@ -104,15 +104,15 @@ def test_one_transaction_loads_the_same_history(tmp_path: Path) -> None:
 
 def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     real_fixture(run.CAPTURES[0][1])  # the real captures must be there (in CI a missing one fails)
-    result = run.run(["sqlite"], TINY, tmp_path, real_fixtures_dir())
+    result = run.run(["sqlite"], TINY, tmp_path, real_fixtures_dir(), rounds=2)  # the rounds reach the child
     line = capsys.readouterr().out.splitlines()[-2]  # the last printed figure; the JSON is main's to print
     assert "parse_" in line or "sqlite_" in line
     assert {f"sqlite_{k}" for k in PER_BACKEND} <= set(result)
     assert set(CAPTURES) <= set(result)
     assert result["sqlite_nothing_new_files_written"] == 0
     assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
-    assert result["sqlite_one_new_arena_text_rounds_count"] == run.UPDATE_ROUNDS
-    assert result["sqlite_one_new_weekly_rounds_count"] == 2 * run.UPDATE_ROUNDS
+    assert result["sqlite_one_new_arena_text_rounds_count"] == 2
+    assert result["sqlite_one_new_weekly_rounds_count"] == 2 * 2
     assert result["sqlite_full_rounds_count"] == run.FULL_ROUNDS
     assert result["sqlite_cli_rounds_count"] == run.CLI_ROUNDS
     assert "sqlite_cli_nothing_new_publish_seconds" in result["targets"]
@@ -128,9 +128,13 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
 
 
 def test_main_ends_with_one_json_line(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(run, "run", lambda backends, plan, folder, fixtures: {"history_days": plan.days, "x": 1.0})
+    monkeypatch.setattr(
+        run, "run", lambda backends, plan, folder, fixtures, rounds: {"history_days": plan.days, "rounds": rounds}
+    )
     assert run.main(["--days", "3", "--backend", "sqlite", "--keep", str(tmp_path)]) == 0
-    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"history_days": 3, "x": 1.0}
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"history_days": 3, "rounds": run.UPDATE_ROUNDS}
+    assert run.main(["--days", "3", "--backend", "sqlite", "--keep", str(tmp_path), "--rounds", "5"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"history_days": 3, "rounds": 5}
 
 
 def test_maintain_analyzes_a_postgresql_history_and_leaves_sqlite_alone(db_url, backend) -> None:
