@@ -7,10 +7,9 @@ run over the years: see `maintain`), then publish in a child process: a full bui
 three of them, each into an empty folder, the median's figures), the same again with nothing new (time
 and files written), and after one new snapshot of OpenRouter's weekly board and of Arena Text (time and
 files rewritten; six weekly windows and three Arena snapshots, or with --rounds N 2N and N, the median
-publish's figures); then
-`tracker publish` itself, a process each time as cron runs it, with nothing new and after one new Arena
-Text snapshot (`cli_publishes`: the command's own start and steps on top of the build). Then the
-parse time of the largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is
+publish's figures); then `tracker publish` itself, a process each time as cron runs it, with nothing new
+and after one new Arena Text snapshot (`cli_publishes`: the command's own start and steps on top of the
+build). Then the parse time of the largest real captures (../shared/fixtures, or TRACKER_REAL_FIXTURES). Every figure is
 printed with the target it is held to and PASS or MISS; the last line is one JSON object of all the
 figures.
 
