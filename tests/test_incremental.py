@@ -584,6 +584,78 @@ def test_event_groups_and_the_events_of_some_groups_are_those_a_plain_join_gives
     assert some == [(day, event) for day, event in every if (day, event.board) in wanted]
 
 
+def grouped_plainly(engine, up_to: int | None = None) -> dict[tuple[object, str], tuple[int, ...]]:
+    """The events' groups by a plain join (only the events up to an id, if given)."""
+    ev, snap = db.EventRow, db.SnapshotRow
+    plain = (
+        sa.select(snap.as_of, ev.board_id, sa.func.count(), sa.func.min(ev.id), sa.func.max(ev.id), sa.func.sum(ev.id))
+        .join(snap, snap.id == ev.to_snapshot_id)
+        .group_by(snap.as_of, ev.board_id)
+    )
+    if up_to is not None:
+        plain = plain.where(ev.id <= up_to)
+    with engine.connect() as conn:
+        return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in conn.execute(plain)}
+
+
+def test_grown_event_groups_are_the_groups_read_whole_and_refuse_a_table_that_shrank(history_db):
+    reads = SiteReads(history_db)
+    newest = max(reads.event_groups(), key=lambda g: g.signature[2])
+    count, low, high, _ = newest.signature
+    assert count > 1
+    cut = low + (high - low) // 2  # the newest group half recorded: it grows, and new groups appear
+    recorded = [
+        publish_tables.EventGroup(day, board, signature)
+        for (day, board), signature in grouped_plainly(history_db, cut).items()
+    ]
+    generate.add_snapshot(Store(history_db), History(history_db), "openrouter-weekly")
+    grown = reads.grown_event_groups(recorded)
+    assert grown is not None
+    whole = {(g.as_of, g.board): g.signature for g in SiteReads(history_db).event_groups()}
+    assert {(g.as_of, g.board): g.signature for g in grown} == whole == grouped_plainly(history_db)
+    assert len(whole) > len(recorded)  # the new snapshot's events are a group of their own
+    assert reads.grown_event_groups(list(grown)) == list(grown)  # nothing new: the same groups
+    with history_db.begin() as conn:  # an event read at the mark, gone behind the tracker's back
+        conn.execute(sa.delete(db.EventRow).where(db.EventRow.id == low))
+    assert reads.grown_event_groups(recorded) is None
+    assert reads.grown_event_groups(list(grown)) is None
+
+
+def test_an_update_groups_only_the_new_events_and_gives_the_full_builds_downloads(history_db, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(history_db, out)
+    calls: dict[str, list[object]] = {"whole": [], "grown": []}
+    whole, grown = SiteReads.event_groups, SiteReads.grown_event_groups
+    monkeypatch.setattr(SiteReads, "event_groups", lambda self: calls["whole"].append(1) or whole(self))
+
+    def watched(self, groups):
+        calls["grown"].append(result := grown(self, groups))
+        return result
+
+    monkeypatch.setattr(SiteReads, "grown_event_groups", watched)
+    generate.add_snapshot(Store(history_db), History(history_db), "arena-text")
+    publish(history_db, out, workers=False)
+    assert calls["whole"] == []
+    assert len(calls["grown"]) == 1
+    assert calls["grown"][0] is not None
+    assert_same_as_a_full_build(history_db, out, tmp_path)
+
+    # An event deleted behind the tracker's back: the groups are read whole, and the events downloads are
+    # again those of a full build.
+    with history_db.begin() as conn:
+        first = conn.scalar(sa.select(sa.func.min(db.EventRow.id)))
+        conn.execute(sa.delete(db.EventRow).where(db.EventRow.id == first))
+    calls["whole"].clear()
+    calls["grown"].clear()
+    publish(history_db, out, workers=False)
+    assert calls["grown"] == [None]
+    assert calls["whole"] == [1]
+    full = tmp_path / "after-the-delete"
+    publish(history_db, full, full=True)
+    for path in (publish_tables.EVENTS_CSV, publish_tables.EVENTS_JSON):
+        assert (out / path).read_bytes() == (full / path).read_bytes()
+
+
 def rank_chart_points(page: str, board_title: str) -> list[tuple[str, str]]:
     """The points of a model page's rank chart on a board (a line without gaps)."""
     charts = BeautifulSoup(page, "html.parser").find_all("svg", class_="chart")

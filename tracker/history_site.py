@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Table,
+    cast,
     func,
     literal_column,
     null,
@@ -405,6 +406,45 @@ class SiteReads:
         )
         with self._connect() as conn:
             return [EventGroup(r[0], r[1], (int(r[2]), int(r[3]), int(r[4]), int(r[5]))) for r in conn.execute(query)]
+
+    def grown_event_groups(self, groups: Collection[EventGroup]) -> list[EventGroup] | None:
+        """`groups` (as `event_groups` gave them) brought up to date with the events stored since, reading
+        only those (a publish's work then does not grow with the years of events behind it). None unless
+        the table only grew: its count must be theirs plus the events above their highest id (events are
+        never rewritten; a deleted one means grouping them all again)."""
+        ev, snap = db.EventRow, db.SnapshotRow
+        count = sum(g.signature[0] for g in groups)
+        highest = max((g.signature[2] for g in groups), default=0)
+        grown = {(g.as_of, g.board): g.signature for g in groups}
+        # The table's count and the new events, in one statement: both as of the same moment.
+        now = select(
+            literal_column("0", Integer),
+            func.count(ev.id),
+            cast(null(), ev.board_id.type),
+            cast(null(), snap.as_of.type),
+        )
+        added = (
+            select(literal_column("1", Integer), ev.id, ev.board_id, snap.as_of)
+            .join(snap, snap.id == ev.to_snapshot_id)
+            .where(ev.id > highest)
+        )
+        total, new = None, 0
+        with self._connect() as conn:
+            for kind, number, board, as_of in conn.execute(union_all(now, added)):
+                if kind == 0:
+                    total = int(number)
+                    continue
+                new += 1
+                key, event_id = (_day(as_of), board), int(number)
+                was = grown.get(key)
+                grown[key] = (
+                    (1, event_id, event_id, event_id)
+                    if was is None
+                    else (was[0] + 1, min(was[1], event_id), max(was[2], event_id), was[3] + event_id)
+                )
+        if total is None or total != count + new:
+            return None
+        return [EventGroup(day, board, signature) for (day, board), signature in grown.items()]
 
     def events(self, groups: Collection[tuple[date, str]] | None = None) -> Iterator[tuple[date, Event]]:
         """(date of the snapshot it was found in, event), in the order stored; only some groups if given."""

@@ -34,7 +34,7 @@ from sqlalchemy import Engine, make_url, select
 from tracker import db
 from tracker.db import make_engine, uses_psycopg
 from tracker.dbcopy import export_sqlite
-from tracker.history_site import SiteReads
+from tracker.history_site import EventGroup, SiteReads
 from tracker.models import BOARDS, Snapshot
 from tracker.site import tables
 from tracker.site.build import source_order
@@ -416,9 +416,12 @@ def stored_entries(engine: Engine, snapshot_ids: Collection[int]) -> dict[int, l
     return found
 
 
+EVENTS_CSV, EVENTS_JSON = "data/events.csv", "data/events.json"
+
+
 def _event_downloads(tree: Tree, reads: SiteReads, old: Manifest | None, manifest: Manifest) -> None:
-    groups = sorted(reads.event_groups(), key=lambda g: (g.as_of, source_order(g.board)))
-    by_key = {"|".join([g.as_of.isoformat(), g.board, *(str(n) for n in g.signature)]): g for g in groups}
+    groups = sorted(_event_groups(reads, old), key=lambda g: (g.as_of, source_order(g.board)))
+    by_key = {_group_key(g): g for g in groups}
     loaded: dict[tuple[date, str], list[DatedEvent]] = defaultdict(list)
 
     def prepare(missing: list[str]) -> None:
@@ -431,10 +434,42 @@ def _event_downloads(tree: Tree, reads: SiteReads, old: Manifest | None, manifes
         return events_csv_block(events), events_json_block(events)
 
     files = [
-        Table("data/events.csv", Framing.csv(EVENT_COLUMNS), 0),
-        Table("data/events.json", Framing.json(EVENTS_DOCUMENT), 1),
+        Table(EVENTS_CSV, Framing.csv(EVENT_COLUMNS), 0),
+        Table(EVENTS_JSON, Framing.json(EVENTS_DOCUMENT), 1),
     ]
     write_tables(tree, files, list(by_key), render, old=old, manifest=manifest, prepare=prepare)
+
+
+def _group_key(group: EventGroup) -> str:
+    """A block of the events downloads: its date, board and the signature of its events."""
+    return "|".join([group.as_of.isoformat(), group.board, *(str(n) for n in group.signature)])
+
+
+def _event_groups(reads: SiteReads, old: Manifest | None) -> list[EventGroup]:
+    """The events' groups: those the last publish wrote the events downloads from (its block keys),
+    grown by the events stored since, when nothing else changed; else grouped whole."""
+    recorded = _recorded_groups(old)
+    grown = None if recorded is None else reads.grown_event_groups(recorded)
+    return reads.event_groups() if grown is None else grown
+
+
+def _recorded_groups(old: Manifest | None) -> list[EventGroup] | None:
+    """The groups behind the last publish's events downloads, read back from their block keys (None if
+    it recorded none, or a key is not one `_group_key` writes)."""
+    blocks = None if old is None else old.blocks.get(EVENTS_CSV)
+    if blocks is None:
+        return None
+    groups = []
+    for block in blocks:
+        parts = block.key.split("|")
+        if len(parts) != 6:
+            return None
+        try:
+            day, numbers = date.fromisoformat(parts[0]), tuple(int(n) for n in parts[2:])
+        except ValueError:
+            return None
+        groups.append(EventGroup(day, parts[1], (numbers[0], numbers[1], numbers[2], numbers[3])))
+    return groups
 
 
 def peak_kb() -> int:
