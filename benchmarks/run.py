@@ -485,14 +485,14 @@ def main(argv: list[str] | None = None) -> int:
         " figure is its median publish, so more rounds give steadier figures",
     )
     options = parser.parse_args(args)
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1")
     plan = Plan(days=options.days or (YEAR if options.quick else 3 * YEAR))
     backends = ("sqlite", "postgresql") if options.backend == "both" else (options.backend,)
     fixtures = Path(os.environ.get("TRACKER_REAL_FIXTURES", REPO.parent / "shared" / "fixtures"))
     folder = options.keep or Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        if options.rounds < 1:
-            parser.error("--rounds must be at least 1")
         result = run(backends, plan, folder, fixtures, options.rounds)
     finally:
         if options.keep is None:

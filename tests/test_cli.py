@@ -177,9 +177,9 @@ def test_a_publish_with_nothing_new_never_loads_the_page_code(db_url, tmp_path):
 
 def test_run_and_schedule_read_the_schedule_file_config_cron_names_by_default():
     """The CLI takes the default schedule file from `tracker.config` (so it starts without YAML and
-    APScheduler): the file `config.cron` reads."""
-    from tracker.config.cron import DEFAULT_PATH
+    APScheduler), the one constant that names it."""
+    from tracker.config import DEFAULT_CRON_FILE
 
     for name in ("run", "schedule"):
         (config,) = [p for p in cli.commands[name].params if p.name == "config"]
-        assert config.default == DEFAULT_PATH
+        assert config.default == DEFAULT_CRON_FILE

@@ -343,12 +343,7 @@ class SiteReads:
                 if snapshot_id in skipped:
                     continue
                 slug = models[model_id][0]
-                was = grown.get(slug)
-                grown[slug] = (
-                    (1, snapshot_id, snapshot_id, snapshot_id)
-                    if was is None
-                    else (was[0] + 1, min(was[1], snapshot_id), max(was[2], snapshot_id), was[3] + snapshot_id)
-                )
+                grown[slug] = _signed(grown.get(slug), snapshot_id)
         if marked is None or marked[0] != count + new:
             return None
         return grown, marked
@@ -435,13 +430,8 @@ class SiteReads:
                     total = int(number)
                     continue
                 new += 1
-                key, event_id = (_day(as_of), board), int(number)
-                was = grown.get(key)
-                grown[key] = (
-                    (1, event_id, event_id, event_id)
-                    if was is None
-                    else (was[0] + 1, min(was[1], event_id), max(was[2], event_id), was[3] + event_id)
-                )
+                key = (_day(as_of), board)
+                grown[key] = _signed(grown.get(key), int(number))
         if total is None or total != count + new:
             return None
         return [EventGroup(day, board, signature) for (day, board), signature in grown.items()]
@@ -605,6 +595,14 @@ def _executed(conn: Connection, query: ClauseElement | str) -> Iterator[Any]:
         yield cursor
     finally:
         cursor.close()
+
+
+def _signed(signature: Signature | None, key: int) -> Signature:
+    """A (count, min, max, sum) signature of ids with one more id in it (the first one, from None)."""
+    if signature is None:
+        return (1, key, key, key)
+    count, low, high, total = signature
+    return (count + 1, min(low, key), max(high, key), total + key)
 
 
 def _day(value: date | str) -> date:

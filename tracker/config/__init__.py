@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tracker.models import ConfigError
 
 DEFAULT_SQLITE_FILE = "tracker.sqlite"
-DEFAULT_CRON_FILE = Path("cron.yaml")  # the schedule `config.cron` reads (here: the CLI starts without YAML)
+DEFAULT_CRON_FILE = Path("cron.yaml")  # what `run` and `schedule` read by default (here: no YAML at start)
 
 ENV_DATABASE_URL = "TRACKER_DATABASE_URL"
 ENV_SITE_DIR = "TRACKER_SITE_DIR"

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 
-from tracker.config import DEFAULT_CRON_FILE
 from tracker.models import SOURCES, ConfigError
 
 # Subcommands of the `tracker` CLI (tests check this matches the CLI).
@@ -35,7 +34,6 @@ COMMANDS: tuple[str, ...] = (
     "publish", "run", "schedule", "status", "demo", "models", "portfolio",
 )  # fmt: skip
 
-DEFAULT_PATH = DEFAULT_CRON_FILE
 DEFAULT_TIMEZONE = "UTC"
 TOP_KEYS = ("timezone", "jobs")
 JOB_KEYS = ("name", "schedule", "run")
