@@ -79,19 +79,20 @@ _THRESHOLDS = {
 
 
 def rules_from(overrides: Mapping[str, str]) -> LaneRules:
-    """Lane rules from `name=value` settings (TRACKER_LANES); unknown names or bad values are refused."""
+    """Lane rules from `name=value` settings (TRACKER_LANES, the settings file's [lanes]); unknown names or
+    bad values are refused."""
     values: dict[str, object] = {}
     for name, text in overrides.items():
         if name not in _THRESHOLDS:
-            raise ConfigError(f"TRACKER_LANES: unknown threshold {name!r}; known: {', '.join(_THRESHOLDS)}")
+            raise ConfigError(f"lanes: unknown threshold {name!r}; known: {', '.join(_THRESHOLDS)}")
         try:
             values[name] = _THRESHOLDS[name](text)
         except (ValueError, ArithmeticError):
-            raise ConfigError(f"TRACKER_LANES: {name}={text!r} is not a number") from None
+            raise ConfigError(f"lanes: {name}={text!r} is not a number") from None
     try:
         return LaneRules(**values)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise ConfigError(f"TRACKER_LANES: {exc}") from None
+        raise ConfigError(f"lanes: {exc}") from None
 
 
 def _price(value: Decimal | None) -> Decimal | None:

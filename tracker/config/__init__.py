@@ -1,11 +1,17 @@
-"""Settings: the only reader of the environment (and, in `config.cron`, of cron.yaml).
+"""Settings: the only reader of the environment and of the settings file (and, in `config.cron`, of
+cron.yaml).
 
-Precedence everywhere: command-line flag > environment > config file > default.
+Precedence everywhere: command-line flag > environment > settings file > default. The settings file is
+TOML: `tracker.toml` in the working directory when it is there, or the file `TRACKER_CONFIG` names (which
+must then exist). Its keys are the settings' names (`database_url`, `site_dir`, `base_url`,
+`openrouter_api_key`, `hf_datasets_url`, `arena_url`, `openrouter_url`) and a `[lanes]` table of lane
+thresholds; an unknown key, a value of the wrong kind or a TOML error stops the command, naming the file.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +30,19 @@ ENV_HF_DATASETS_URL = "TRACKER_HF_DATASETS_URL"
 ENV_ARENA_URL = "TRACKER_ARENA_URL"
 ENV_OPENROUTER_URL = "TRACKER_OPENROUTER_URL"
 ENV_LANES = "TRACKER_LANES"
+ENV_CONFIG = "TRACKER_CONFIG"
+DEFAULT_SETTINGS_FILE = Path("tracker.toml")  # read from the working directory when it is there
+
+# The settings file's keys (besides the [lanes] table), each a string.
+FILE_KEYS = (
+    "database_url",
+    "site_dir",
+    "base_url",
+    "openrouter_api_key",
+    "hf_datasets_url",
+    "arena_url",
+    "openrouter_url",
+)
 
 
 def normalise_database_url(url: str) -> str:
@@ -63,8 +82,8 @@ class Settings:
         )
 
 
-def database_url_from(env: Mapping[str, str], cwd: Path | None = None) -> str:
-    url = env.get(ENV_DATABASE_URL) or env.get("DATABASE_URL")
+def database_url_from(env: Mapping[str, str], cwd: Path | None = None, file: Mapping[str, str] | None = None) -> str:
+    url = env.get(ENV_DATABASE_URL) or env.get("DATABASE_URL") or (file or {}).get("database_url")
     if url:
         return normalise_database_url(url)
     return f"sqlite:///{(cwd or Path.cwd()) / DEFAULT_SQLITE_FILE}"
@@ -76,19 +95,74 @@ def load_settings(
     database_url: str | None = None,
     site_dir: str | Path | None = None,
     base_url: str | None = None,
+    cwd: Path | None = None,
 ) -> Settings:
-    """Settings from flags (the keyword arguments) over the environment over defaults."""
+    """Settings from flags (the keyword arguments) over the environment over the settings file over
+    defaults (`cwd`: where `tracker.toml` is looked for; the working directory by default)."""
     env = os.environ if env is None else env
+    file, file_lanes = read_settings_file(env, cwd)
+    lanes = dict(file_lanes)
+    lanes.update(parse_pairs(env.get(ENV_LANES, ""), ENV_LANES))  # each threshold: the environment's first
+
+    def pick(name: str, variable: str) -> str | None:
+        return env.get(variable) or file.get(name) or None
+
     return Settings(
-        database_url=normalise_database_url(database_url) if database_url else database_url_from(env),
-        site_dir=Path(site_dir or env.get(ENV_SITE_DIR) or "site"),
-        base_url=(base_url or env.get(ENV_BASE_URL) or None),
-        openrouter_api_key=env.get(ENV_OPENROUTER_API_KEY) or None,
-        hf_datasets_url=(env.get(ENV_HF_DATASETS_URL) or Settings.hf_datasets_url).rstrip("/"),
-        arena_url=(env.get(ENV_ARENA_URL) or Settings.arena_url).rstrip("/"),
-        openrouter_url=(env.get(ENV_OPENROUTER_URL) or Settings.openrouter_url).rstrip("/"),
-        lanes=parse_pairs(env.get(ENV_LANES, ""), ENV_LANES),
+        database_url=normalise_database_url(database_url) if database_url else database_url_from(env, cwd, file),
+        site_dir=Path(site_dir or pick("site_dir", ENV_SITE_DIR) or "site"),
+        base_url=(base_url or pick("base_url", ENV_BASE_URL)),
+        openrouter_api_key=pick("openrouter_api_key", ENV_OPENROUTER_API_KEY),
+        hf_datasets_url=(pick("hf_datasets_url", ENV_HF_DATASETS_URL) or Settings.hf_datasets_url).rstrip("/"),
+        arena_url=(pick("arena_url", ENV_ARENA_URL) or Settings.arena_url).rstrip("/"),
+        openrouter_url=(pick("openrouter_url", ENV_OPENROUTER_URL) or Settings.openrouter_url).rstrip("/"),
+        lanes=tuple(lanes.items()),
     )
+
+
+def settings_file(env: Mapping[str, str], cwd: Path | None = None) -> Path | None:
+    """The settings file to read: the one `TRACKER_CONFIG` names (it must exist), else `tracker.toml` in
+    the working directory if there is one, else None."""
+    named = env.get(ENV_CONFIG)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{ENV_CONFIG}: no settings file at {path}")
+        return path
+    default = (cwd or Path.cwd()) / DEFAULT_SETTINGS_FILE
+    return default if default.is_file() else None
+
+
+def read_settings_file(
+    env: Mapping[str, str], cwd: Path | None = None
+) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """The settings file's values (key -> string) and its lane thresholds; empty without a file. An
+    unknown key, a value of the wrong kind or a TOML error is a configuration error naming the file."""
+    path = settings_file(env, cwd)
+    if path is None:
+        return {}, ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the settings file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values: dict[str, str] = {}
+    lanes: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if key == "lanes":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: 'lanes' must be a table ([lanes]) of thresholds")
+            for name, threshold in value.items():
+                if isinstance(threshold, bool) or not isinstance(threshold, (int, float, str)):
+                    raise ConfigError(f"{path}: lanes.{name} must be a number")
+                lanes.append((name, str(threshold)))
+        elif key in FILE_KEYS:
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: {key} must be a string (in quotes)")
+            values[key] = value
+        else:
+            raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join((*FILE_KEYS, 'lanes'))}")
+    return values, tuple(lanes)
 
 
 def parse_pairs(text: str, name: str) -> tuple[tuple[str, str], ...]:
