@@ -15,6 +15,8 @@ import time_machine
 from upstream import Upstream, export_csv, running
 
 from tracker.cli import main
+from tracker.db import make_engine
+from tracker.history import History
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -87,6 +89,68 @@ def tracker(db_url: str, *args: str) -> int:
     return main(["--database-url", db_url, *args])
 
 
+def arena_board(week: int, today: date) -> dict[str, tuple[int, float]]:
+    """Arena Text as served in a week: model -> (rank, score)."""
+    return {r["model_name"]: (r["rank"], r["rating"]) for r in arena_rows(week, today - timedelta(days=2))}
+
+
+def week_tokens(model: str, end: date) -> int:
+    """A model's OpenRouter tokens over the seven days ending `end`, as served."""
+    rows = daily_rows(end - timedelta(days=6), end)
+    return sum(r["total_tokens"] for r in rows if r["model_permaslug"] == f"lab/{model}")
+
+
+def week_after_the_failure(db_url: str, first: date, capsys) -> None:
+    """Week 3, right after the failing week 2: each board is compared with its last good snapshot.
+
+    Arena: week 3's board against week 1's (week 2's was never stored). OpenRouter: week 3's window
+    against the window ending seven days earlier (the failing week's, stored from week 3's export, which
+    covers 30 days); never week 1's window, two weeks older, and never an overlapping one."""
+    arena_before, arena_after = first + timedelta(days=5), first + timedelta(days=19)
+    usage_before, usage_after = first + timedelta(days=13), first + timedelta(days=20)
+    # What the run stored (its refresh and its post), before `tracker diff` stores anything.
+    engine = make_engine(db_url)
+    try:
+        history = History(engine)
+        stored = {
+            board: {(e.from_as_of, e.to_as_of) for e in history.events(board) if e.to_as_of == after}
+            for board, after in (("arena-text", arena_after), ("openrouter-weekly", usage_after))
+        }
+        post = history.posts()[0]
+        arena_ids = {r.as_of: r.id for r in history.snapshot_refs("arena-text")}
+    finally:
+        engine.dispose()
+    assert stored == {
+        "arena-text": {(arena_before, arena_after)},
+        "openrouter-weekly": {(usage_before, usage_after)},
+    }
+    assert post.slug == usage_after.isoformat()
+    assert {arena_ids[arena_before], arena_ids[arena_after]} <= set(post.snapshot_ids)
+    assert arena_ids[first - timedelta(days=2)] not in post.snapshot_ids  # week 0's board is not in it
+    # The user's path: `tracker diff` with no dates.
+    capsys.readouterr()
+    assert tracker(db_url, "diff", "--board", "arena-text", "--json") == 0
+    arena = json.loads(capsys.readouterr().out)
+    assert (arena["from"]["as_of"], arena["to"]["as_of"]) == (arena_before.isoformat(), arena_after.isoformat())
+    before, after = arena_board(1, first + timedelta(days=7)), arena_board(3, first + timedelta(days=21))
+    moves = [e for e in arena["events"] if e["kind"] == "moved"]
+    assert moves
+    for e in moves:  # ranks and scores of week 1 and week 3, and of no other week
+        (rank_before, score_before), (rank_after, score_after) = before[e["model_id"]], after[e["model_id"]]
+        assert (e["from_rank"], e["to_rank"]) == (rank_before, rank_after)
+        assert (e["value_before"], e["value_after"]) == (pytest.approx(score_before), pytest.approx(score_after))
+    assert tracker(db_url, "diff", "--board", "openrouter-weekly", "--json") == 0
+    usage = json.loads(capsys.readouterr().out)
+    assert (usage["from"]["as_of"], usage["to"]["as_of"]) == (usage_before.isoformat(), usage_after.isoformat())
+    moves = [e for e in usage["events"] if e["kind"] == "moved"]
+    assert moves
+    for e in moves:
+        model = e["model_id"].removeprefix("lab/")
+        tokens = (week_tokens(model, usage_before), week_tokens(model, usage_after))
+        assert (e["value_before"], e["value_after"]) == tokens
+        assert e["value_before"] != week_tokens(model, first + timedelta(days=6))  # not week 1's window
+
+
 def feed_guids(site) -> list[str]:
     feed = feedparser.parse((site / "feed.xml").read_bytes())
     assert feed.bozo == 0
@@ -132,11 +196,13 @@ def test_weeks_of_runs_with_a_failing_week(db_url, tmp_path, monkeypatch, capsys
                 # Exactly one new post, newest first; the old items keep their GUIDs.
                 assert now_guids[1:] == guids
                 assert len(now_guids) == len(guids) + 1
+            if week == 3:
+                week_after_the_failure(db_url, first, capsys)
             guids = now_guids
     assert len(guids) == 4
     posts = sorted(p.name for p in (site / "posts").glob("*.html") if p.name != "index.html")
     assert len(posts) == 4
-    # The week after the failure compares with the week before it: a full week of OpenRouter windows.
+    # And the week after that is plain week over week again: week 4 against week 3.
     capsys.readouterr()
     assert tracker(db_url, "diff", "--board", "openrouter-weekly", "--json") == 0
     last = json.loads(capsys.readouterr().out)

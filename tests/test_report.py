@@ -3,12 +3,12 @@ when it is due. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from test_history_site import OBSERVED, weekly
 
-from tracker.models import Post, PostSection
+from tracker.models import Entry, FetchRecord, ParsedSnapshot, Post, PostSection
 from tracker.pipeline.report import refresh_events, weekly_post
 
 
@@ -76,6 +76,118 @@ def test_snapshot_refs_are_every_snapshot_of_a_board_oldest_first(store, history
     assert (refs[0].window_start, refs[0].window_end) == (date(2026, 7, 26), date(2026, 8, 1))
     assert (refs[0].row_count, refs[0].board) == (3, "openrouter-weekly")
     assert history.snapshot_refs("arena-text") == []
+
+
+# ---- an Arena board whose last attempt failed: the next good capture is compared with the last good one
+
+BEFORE, GOOD, FAILED, AFTER = date(2026, 7, 25), date(2026, 8, 1), date(2026, 8, 8), date(2026, 8, 15)
+BOARD_BY_DAY = {  # Arena Text as published on each day, (model, score) in rank order; nothing on FAILED
+    BEFORE: [("b", 1400.0), ("c", 1390.0), ("a", 1380.0), ("d", 1370.0), ("e", 1360.0)],
+    GOOD: [("a", 1400.0), ("b", 1390.0), ("d", 1380.0), ("c", 1370.0), ("e", 1360.0)],
+    AFTER: [("c", 1420.0), ("a", 1400.0), ("b", 1390.0), ("d", 1380.0), ("e", 1360.0)],
+}
+
+
+def fetched_on(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(3), tzinfo=UTC)
+
+
+def arena_capture(store, day: date) -> int:
+    """A good collect of Arena Text published on `day`: the fetch, then its snapshot; the snapshot's id."""
+    entries = tuple(
+        Entry(key, key.upper(), rank=i, score=score, ci_low=score - 4, ci_high=score + 4, votes=20000)
+        for i, (key, score) in enumerate(BOARD_BY_DAY[day], 1)
+    )
+    at = fetched_on(day)
+    fetch_id = store.record_fetch(
+        FetchRecord("arena-text", "collect", at, "new", board="arena-text", finished_at=at, http_status=200)
+    )
+    saved = store.save_snapshot(ParsedSnapshot("arena-text", day, entries, "test"), observed_at=at, fetch_id=fetch_id)
+    assert saved.snapshot_id is not None
+    return saved.snapshot_id
+
+
+def failed_attempt(store, day: date) -> None:
+    """A collect of Arena Text that met a bot challenge: recorded, with no snapshot."""
+    at = fetched_on(day)
+    store.record_fetch(
+        FetchRecord(
+            "arena-text",
+            "collect",
+            at,
+            "blocked",
+            board="arena-text",
+            finished_at=at,
+            http_status=403,
+            error="blocked by a bot challenge (HTTP 403)",
+            body=b"<html><title>Just a moment...</title></html>",
+        )
+    )
+
+
+def assert_compared_with_the_last_good(history, after_id: int) -> None:
+    """Every stored event of the capture after the failure is GOOD -> AFTER, with GOOD's ranks and scores."""
+    stored = [e for e in history.events("arena-text") if e.to_snapshot_id == after_id]
+    assert {(e.from_as_of, e.to_as_of) for e in stored} == {(GOOD, AFTER)}
+    moves = {(e.event.model_id, e.event.from_rank, e.event.to_rank) for e in stored if e.event.kind == "moved"}
+    assert moves == {("c", 4, 1), ("a", 1, 2), ("b", 2, 3), ("d", 3, 4)}  # from BEFORE, c would be 2 -> 1
+    (leader,) = [e.event for e in stored if e.event.kind == "new_leader"]
+    assert (leader.model_id, leader.from_rank, leader.to_rank) == ("c", 4, 1)
+    assert (leader.value_before, leader.value_after) == (1370.0, 1420.0)
+    assert not [e for e in history.events("arena-text") if e.event.kind == "stale" or e.from_as_of is None]
+
+
+def test_after_a_failed_attempt_the_stored_arena_events_compare_with_the_last_good_snapshot(store, history):
+    arena_capture(store, BEFORE)
+    assert refresh_events(history, store) == 0  # a first snapshot: nothing to compare with
+    arena_capture(store, GOOD)
+    assert refresh_events(history, store) > 0
+    stored_before_the_failure = history.events()
+    failed_attempt(store, FAILED)
+    assert refresh_events(history, store) == 0  # the failed attempt makes no event at all
+    assert history.events() == stored_before_the_failure
+    after_id = arena_capture(store, AFTER)
+    new = refresh_events(history, store)
+    assert new == len([e for e in history.events("arena-text") if e.to_snapshot_id == after_id])
+    assert_compared_with_the_last_good(history, after_id)
+
+
+def test_after_a_failed_attempt_the_post_compares_arena_with_the_last_good_snapshot(store, history):
+    arena_capture(store, BEFORE)
+    good_id = arena_capture(store, GOOD)
+    store.save_post(post_of(GOOD))  # the post of GOOD's week; FAILED's week had nothing to post
+    failed_attempt(store, FAILED)
+    after_id = arena_capture(store, AFTER)
+    post = weekly_post(history, store)
+    assert post is not None
+    assert post.slug.startswith(AFTER.isoformat())
+    assert post.snapshot_ids == (good_id, after_id)
+    assert_compared_with_the_last_good(history, after_id)  # the events stored with the post
+
+
+def test_a_week_without_a_new_arena_snapshot_is_said_so_not_told_as_unchanged(store, history):
+    """Arena Text failed all week (or did not update) while OpenRouter moved: the post says Arena has no new
+    snapshot since the previous post, claims neither an unchanged top five nor that nothing moved, and stores
+    no Arena event comparing the board with itself."""
+    arena_capture(store, BEFORE)
+    arena_capture(store, GOOD)
+    for day, tokens in ((GOOD, (300, 200, 100)), (FAILED, (300, 500, 900))):
+        rows = list(zip(("a/one", "b/two", "c/three"), tokens, strict=True))
+        store.save_snapshot(weekly(day, rows), observed_at=fetched_on(day), fetch_id=None)
+    store.save_post(post_of(GOOD))
+    failed_attempt(store, FAILED)
+    arena_events = len(history.events("arena-text"))
+    post = weekly_post(history, store)
+    assert post is not None
+    assert post.slug.startswith(FAILED.isoformat())  # OpenRouter's new week makes the post
+    assert "Arena's Text board has no new snapshot since the previous post" in post.lead
+    assert "nothing moved in Arena's Text" not in post.lead
+    (arena,) = [s for s in post.sections if "Arena" in s.heading]
+    text = " ".join(arena.paragraphs)
+    assert f"no new snapshot since the previous post; these figures are as of {GOOD.isoformat()}" in text
+    assert "unchanged" not in text
+    assert "A leads at 1400" in text  # the standing as last seen is still given
+    assert len(history.events("arena-text")) == arena_events  # nothing stored for GOOD -> GOOD
 
 
 def _steps_spied(monkeypatch) -> list[str]:

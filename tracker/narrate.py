@@ -125,6 +125,8 @@ def _movement(week: BoardWeek) -> str:
         return f"{n.owner} {n.noun} has not updated since {week.stale_since}"
     if week.older is None:
         return f"{n.owner} {n.noun} has no earlier snapshot to compare with"
+    if week.nothing_new:
+        return f"{n.owner} {n.noun} has no new snapshot since the previous post"
     moved = week.of_kind("moved")
     if not moved:
         return f"nothing moved in {n.owner} top {week.top_n}"

@@ -47,6 +47,12 @@ class BoardWeek:
         return [e for e in self.events if e.kind == kind and e.board == self.board.id]
 
     @property
+    def nothing_new(self) -> bool:
+        """The board has no newer snapshot than the one it was compared with (the previous post's): no
+        capture since, or the upstream did not update. Nothing moved because nothing was compared."""
+        return self.older is not None and self.older.id == self.newer.id
+
+    @property
     def stale_since(self) -> str | None:
         stale = self.of_kind("stale")
         return str(stale[0].extra.get("since", self.newer.as_of.isoformat())) if stale else None
@@ -305,6 +311,14 @@ def no_comparison_sentence(board: Board) -> str:
     return "No earlier snapshot is stored, so no rank moves are reported."
 
 
+def nothing_new_sentence(week: BoardWeek) -> str:
+    n = names(week.board)
+    return (
+        f"{n.owner} {n.noun} has no new snapshot since the previous post; "
+        f"these figures are as of {week.newer.as_of.isoformat()}."
+    )
+
+
 def board_paragraphs(week: BoardWeek) -> tuple[str, ...]:
     """A board's section, paragraph by paragraph: a stale board gets its standing only."""
     paragraphs = [standing_paragraph(week)]
@@ -312,6 +326,8 @@ def board_paragraphs(week: BoardWeek) -> tuple[str, ...]:
         return tuple(paragraphs)
     if week.older is None:
         return (*paragraphs, no_comparison_sentence(week.board))
+    if week.nothing_new:
+        return (*paragraphs, nothing_new_sentence(week))
     paragraphs += [
         changes_paragraph(week),
         moves_paragraph(week),

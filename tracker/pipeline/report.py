@@ -61,6 +61,8 @@ def _diff(history: History, board: Board, comparison: Comparison, policy: Publis
         events = diff_snapshots(board, older, newer, now=watch_clock(history, board.id))
     except ValueError as exc:
         raise UsageError(f"{board.id}: these snapshots cannot be compared: {exc}") from None
+    if older is not None and older.id == newer.id:  # nothing new since (the post's Arena side): only staleness
+        events = [e for e in events if e.kind == "stale"]
     return BoardDiff(board, older, newer, events, should_publish(events, policy), comparison.note)
 
 
