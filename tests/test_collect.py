@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 from conftest import real_fixture
@@ -18,6 +19,7 @@ from tracker.cli import main
 from tracker.config import load_settings
 from tracker.fetch import Fetcher
 from tracker.pipeline.collect import collect
+from tracker.store import decompress
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"]), pytest.mark.fixtures]
 
@@ -60,6 +62,26 @@ def count(db_url: str, table: str) -> int:
         engine.dispose()
 
 
+def fetches(db_url: str) -> list:
+    """Every recorded attempt, oldest first, with its stored body decompressed."""
+    from tracker.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT source, board_id, outcome, http_status, error, body FROM fetches ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    return [SimpleNamespace(**{**row._mapping, "body": row.body and decompress(row.body)}) for row in rows]
+
+
+def said_about(source: str, err: str) -> list[str]:
+    """The lines a command printed about one source (log lines start with a timestamp instead)."""
+    return [line for line in err.splitlines() if line.startswith(f"{source}: ")]
+
+
 def cli(db_url: str, monkeypatch, server: Upstream, *args: str) -> int:
     for name, value in server.env().items():
         monkeypatch.setenv(name, value)
@@ -100,6 +122,98 @@ def test_a_challenge_page_is_blocked_not_retried(db_url, monkeypatch, upstream, 
 def test_an_empty_table_is_a_layout_change(db_url, monkeypatch, upstream):
     upstream.arena["webdev"] = []
     assert cli(db_url, monkeypatch, upstream, "collect", "arena-webdev") == 65
+    assert count(db_url, "snapshots") == 0
+
+
+def test_a_page_that_lost_its_rows_list_names_the_source_and_keeps_the_body(db_url, monkeypatch, upstream, capsys):
+    moved = b'{"features": [], "leaderboard": {"rows": []}, "num_rows_total": 65, "partial": false}'
+    upstream.fail("/filter", (200, {"content-type": "application/json"}, moved))
+    assert cli(db_url, monkeypatch, upstream, "collect", "arena-webdev") == 65
+    (line,) = said_about("arena-webdev", capsys.readouterr().err)
+    assert ": layout: " in line
+    assert "no `rows` list" in line
+    (attempt,) = fetches(db_url)
+    assert (attempt.source, attempt.outcome, attempt.http_status) == ("arena-webdev", "layout", 200)
+    assert attempt.body == moved
+    assert count(db_url, "snapshots") == 0
+
+
+def test_a_table_that_lost_a_column_names_the_source_and_keeps_the_body(db_url, monkeypatch, upstream, capsys):
+    renamed = [
+        {**{k: v for k, v in row.items() if k != "rating"}, "elo": row["rating"]}  # the score column renamed
+        for row in upstream.arena["webdev"]
+    ]
+    upstream.arena["webdev"] = renamed
+    assert cli(db_url, monkeypatch, upstream, "collect", "arena-webdev") == 65
+    (line,) = said_about("arena-webdev", capsys.readouterr().err)
+    assert ": layout: " in line
+    assert "lacks the columns rating" in line
+    (attempt,) = fetches(db_url)
+    assert (attempt.source, attempt.board_id, attempt.outcome, attempt.http_status) == (
+        "arena-webdev",
+        "arena-webdev",
+        "layout",
+        200,
+    )
+    kept = json.loads(attempt.body)
+    assert [r["row"] for page in kept["configs"]["webdev"] for r in page["rows"]] == renamed
+    assert count(db_url, "snapshots") == 0
+
+
+def latin1_export(upstream: Upstream, content_type: str) -> bytes:
+    """Serve the export CSV in latin-1 ("café" as the one byte 0xE9), declared by `content_type`."""
+    rows = daily_rows()
+    renamed = rows[0]["model_permaslug"]  # a model with a figure every day, renamed on every one
+    assert renamed != "other"
+    rows = [{**r, "model_permaslug": "mistralai/café-large"} if r["model_permaslug"] == renamed else r for r in rows]
+    latin1 = export_csv(rows).decode("utf-8").encode("latin-1")
+    assert b"caf\xe9" in latin1
+    upstream.export = latin1  # the manifest gives its size and sha256
+    csv_path = f"/api/v1/datasets/exports/rankings-daily/{upstream.export_date}.csv"
+    upstream.fail(csv_path, (200, {"content-type": content_type}, latin1))
+    return latin1
+
+
+def test_a_body_in_its_declared_charset_is_decoded_as_declared_and_kept_as_it_came(db_url, upstream):
+    latin1 = latin1_export(upstream, "text/csv; charset=ISO-8859-1")
+    (outcome,), _ = run_collect(db_url, upstream, ["openrouter-weekly"])
+    assert (outcome.outcome, outcome.exit_code) == ("new", 0), outcome.error
+    (attempt,) = fetches(db_url)
+    assert (attempt.outcome, attempt.body) == ("new", latin1)  # the raw body as it came, not re-encoded
+    from tracker.db import make_engine
+    from tracker.history import History
+    from tracker.pipeline.ingest import reparse
+    from tracker.store import Store
+
+    engine = make_engine(db_url)
+    try:
+        latest = History(engine).latest_snapshot("openrouter-weekly")
+        assert latest is not None
+        assert "mistralai/café-large" in {e.model_id for e in latest.entries}  # "é", not "Ã©" or a refusal
+        # Re-deriving from the stored body reads the stored Content-Type too: the same snapshot again.
+        (again,) = reparse(Store(engine), History(engine), observed_at=latest.observed_at)
+        assert (again.outcome, again.error) == ("unchanged", None)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "message"),
+    [
+        ("text/csv", "is not UTF-8"),  # no charset declared: UTF-8, nothing guessed
+        ("text/csv; charset=utf-8", "is not UTF-8"),  # declared wrongly
+        ("text/csv; charset=x-no-such-charset", "unknown charset 'x-no-such-charset'"),
+    ],
+)
+def test_a_body_not_in_its_declared_or_default_charset_is_refused_with_the_body_kept(
+    db_url, upstream, content_type, message
+):
+    latin1 = latin1_export(upstream, content_type)
+    (outcome,), _ = run_collect(db_url, upstream, ["openrouter-weekly"])
+    assert (outcome.source, outcome.outcome, outcome.exit_code) == ("openrouter-weekly", "layout", 65)
+    assert message in str(outcome.error)
+    (attempt,) = fetches(db_url)
+    assert (attempt.outcome, attempt.body) == ("layout", latin1)
     assert count(db_url, "snapshots") == 0
 
 

@@ -9,8 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import real_fixture
+from sqlalchemy import text
 
 from tracker.cli import main
+from tracker.db import make_engine
+from tracker.store import decompress
 
 pytestmark = pytest.mark.fixtures
 
@@ -52,6 +55,26 @@ def test_hf_dataset_rows_feed_text_raw_and_webdev(db_url, capsys):
     # The style-controlled board is not in this file: a clear layout error, and nothing stored.
     assert run(db_url, "import", "--board", "arena-text", path) == 65
     assert run(db_url, "show", "--board", "arena-text") == 2
+
+
+def test_a_capture_whose_table_changed_names_the_board_and_keeps_the_file(db_url, capsys, tmp_path):
+    real = real_fixture("arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json").read_bytes()
+    changed = tmp_path / "webdev-2026-04-23.json"
+    changed.write_bytes(real.replace(b'"rating"', b'"elo"'))  # the score column renamed upstream
+    assert run(db_url, "import", "--board", "arena-webdev", str(changed)) == 65
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("arena-webdev: ")]
+    assert len(said) == 1
+    assert said[0].startswith(f"arena-webdev: {changed.name}: layout: ")
+    assert "lacks the columns rating" in said[0]
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            (attempt,) = conn.execute(text("SELECT source, method, outcome, body FROM fetches")).all()
+    finally:
+        engine.dispose()
+    assert (attempt.source, attempt.method, attempt.outcome) == ("arena-webdev", "import", "layout")
+    assert decompress(attempt.body) == changed.read_bytes()
+    assert run(db_url, "show", "--board", "arena-webdev") == 2
 
 
 def test_same_file_twice_is_unchanged(db_url, capsys):

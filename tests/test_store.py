@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from tracker.models import (
     PostSection,
     RankKind,
 )
+from tracker.sources import ranking_format
 from tracker.store_rows import ZSTD_MAGIC, compress, decompress
 
 OBSERVED = datetime(2026, 8, 2, 3, 15, tzinfo=UTC)
@@ -92,6 +94,24 @@ def test_times_come_back_aware_utc(store, history):
     statuses = history.source_status(["openrouter-weekly"], now=datetime(2026, 8, 3, tzinfo=UTC))
     assert statuses[0].last_attempt_at == datetime(2026, 8, 2, 5, 0, tzinfo=UTC)
     assert statuses[0].last_attempt_at.tzinfo is not None
+
+
+# U+2011 non-breaking hyphen, CJK, an emoji outside the BMP, and "é" written decomposed (e + U+0301).
+ODD_NAMES = ["GPT\u20115 Turbo", "星河 2", "Rocket 🚀 Chat", "Cafe\u0301 LM"]
+
+
+def test_odd_names_are_stored_and_read_back_exactly_in_nfc(store, history):
+    rows = "".join(f"{rank},{name},{1400 - rank}\r\n" for rank, name in enumerate(ODD_NAMES, 1))
+    capture = ("\ufeffrank,model,score\r\n" + rows).encode("utf-8")  # BOM and CRLF, as spreadsheets save
+    (parsed,) = ranking_format("csv").parse(capture, board="arena-text", as_of=date(2026, 8, 1))
+    store.save_snapshot(parsed, observed_at=OBSERVED, fetch_id=None)
+    snap = history.latest_snapshot("arena-text")
+    assert snap is not None
+    expected = ["GPT\u20115 Turbo", "星河 2", "Rocket 🚀 Chat", "Caf\u00e9 LM"]
+    assert [e.model for e in snap.entries] == expected
+    assert [e.model_id for e in snap.entries] == expected
+    assert all(unicodedata.is_normalized("NFC", e.model) for e in snap.entries)
+    assert sorted(m.name for m in history.model_infos()) == sorted(expected)
 
 
 def test_naive_datetimes_are_refused(store):

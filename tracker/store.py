@@ -107,6 +107,7 @@ class RawCapture:
     as_of: date | None
     started_at: datetime
     body: bytes
+    content_type: str | None = None  # as the upstream declared it (its charset decodes the body)
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class Store:
                     row.as_of,
                     row.started_at,
                     decompress(row.body),
+                    row.content_type,
                 )
 
     # ---- snapshots

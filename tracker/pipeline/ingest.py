@@ -28,6 +28,7 @@ from tracker.sources import (
     detect_ranking_format,
     ranking_format,
 )
+from tracker.sources.text import as_utf8
 from tracker.store import CatalogResult, SaveResult, Store
 from tracker.validate import validate
 
@@ -101,16 +102,15 @@ def ingest(
     """
     fmt_name = capture.fmt
     try:
+        body = as_utf8(capture.body, capture.content_type, capture.name)  # the raw body is recorded as it came
         if capture.source == CATALOGUE:
-            fmt_name, catalog = _parse_catalog(capture)
+            fmt_name, catalog = _parse_catalog(capture, body)
             return _store_catalog(store, capture, fmt_name, catalog, fetch_id)
-        fmt = (
-            ranking_format(fmt_name) if fmt_name else detect_ranking_format(capture.body, capture.name, capture.source)
-        )
+        fmt = ranking_format(fmt_name) if fmt_name else detect_ranking_format(body, capture.name, capture.source)
         fmt_name = fmt.name
         if capture.source not in fmt.boards:
             raise UsageError(f"format {fmt.name} cannot feed board {capture.source}")
-        parsed = list(fmt.parse(capture.body, board=capture.source, as_of=capture.as_of))
+        parsed = list(fmt.parse(body, board=capture.source, as_of=capture.as_of))
         if not parsed:
             raise LayoutError(f"{capture.name}: {fmt.name} found no ranking for {capture.source}")
         # Row counts are judged against the last good capture of the same format: a top-9 chart is not
@@ -126,16 +126,16 @@ def ingest(
     return _store_snapshots(store, capture, fmt_name, checked, observed_at, fetch_id)
 
 
-def _parse_catalog(capture: CaptureInput) -> tuple[str, ParsedCatalog]:
+def _parse_catalog(capture: CaptureInput, body: bytes) -> tuple[str, ParsedCatalog]:
     if capture.fmt:
         fmts = [f for f in catalog_formats() if f.name == capture.fmt]
         if not fmts:
             raise UsageError(f"unknown catalogue format {capture.fmt!r}")
         fmt = fmts[0]
     else:
-        fmt = detect_catalog_format(capture.body, capture.name)
+        fmt = detect_catalog_format(body, capture.name)
     as_of = capture.as_of or capture.started_at.date()
-    return fmt.name, fmt.parse(capture.body, as_of=as_of)
+    return fmt.name, fmt.parse(body, as_of=as_of)
 
 
 def _store_catalog(
@@ -215,6 +215,7 @@ def reparse(store: Store, history: History, *, observed_at: datetime, source: st
             started_at=observed_at,
             fmt=raw.format,
             as_of=raw.as_of or raw.started_at.date(),
+            content_type=raw.content_type,
         )
         outcomes.append(ingest(store, history, capture, observed_at=observed_at, fetch_id=raw.fetch_id))
     return outcomes
