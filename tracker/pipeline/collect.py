@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from rich.console import Console
 from rich.progress import Progress
 
 from tracker.capture import Capture, Validators
@@ -222,6 +223,8 @@ def _progress(enabled: bool | None, label: str, total: int) -> Iterator[Callable
     if not enabled:
         yield lambda: None
         return
-    with Progress(transient=True) as bar:
+    # On standard error, beside the log: standard output stays the command's result (`> file` keeps the
+    # summary alone, while the bar still shows on the terminal).
+    with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)
