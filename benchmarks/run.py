@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -143,13 +144,22 @@ def load(url: str, plan: Plan) -> dict[str, float]:
     return figures
 
 
-def executemany_baseline(url: str, scratch_url: str) -> float:
-    """Seconds to insert the same rows (read back from the loaded database) with the driver's plain
-    `executemany`, one transaction, into an empty copy of the same tables (made by the same migrations)."""
-    source, target = make_engine(url), make_engine(scratch_url)
+# Each loaded table's row -> the synthetic day it was written on (as "YYYY-MM-DD"): the column that dates it
+# directly, or (entries) its snapshot's. Models are dated by the first row that names them, boards by day one.
+_DATED_BY = {
+    "fetches": "started_at",
+    "snapshots": "observed_at",
+    "model_aliases": "first_seen",
+    "catalog_prices": "observed_on",
+}
+
+
+def _baseline_rows(url: str, paramstyle: str) -> dict[str, tuple[str, list[Any], list[str]]]:
+    """Every loaded table's rows read back in id order, with the INSERT that writes them and each row's
+    day (`_DATED_BY`), in the order the tables must be written (foreign keys)."""
+    source = make_engine(url)
+    out: dict[str, tuple[str, list[Any], list[str]]] = {}
     try:
-        schema.ensure(target)
-        rows: dict[str, tuple[str, Sequence[Any]]] = {}
         with source.connect() as conn:
             raw = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             for table in Base.metadata.sorted_tables:
@@ -158,24 +168,85 @@ def executemany_baseline(url: str, scratch_url: str) -> float:
                 names = [c.name for c in table.columns]
                 quoted = ", ".join(f'"{n}"' for n in names)
                 raw.execute(f'SELECT {quoted} FROM "{table.name}" ORDER BY 1')
-                mark = "?" if target.dialect.paramstyle == "qmark" else "%s"
+                mark = "?" if paramstyle == "qmark" else "%s"
                 sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(names))})'
-                rows[table.name] = (sql, raw.fetchall())
+                out[table.name] = (sql, raw.fetchall(), [])
+                out[table.name][2].extend(_days_of(table.name, names, out))
             raw.close()
-        with target.connect() as conn:
-            raw_conn = conn.connection.dbapi_connection
-            assert raw_conn is not None
-            cursor = raw_conn.cursor()
-            started = time.perf_counter()
-            if target.dialect.name == "sqlite":
-                cursor.execute("BEGIN")
-            for sql, values in rows.values():
-                cursor.executemany(sql, values)
-            raw_conn.commit()
-            return time.perf_counter() - started
     finally:
         source.dispose()
+    return out
+
+
+def _days_of(table: str, names: list[str], read: dict[str, tuple[str, list[Any], list[str]]]) -> list[str]:
+    rows = read[table][1]
+    if table in _DATED_BY:
+        at = names.index(_DATED_BY[table])
+        return [str(r[at])[:10] for r in rows]
+    if table == "entries":
+        snapshots = read["snapshots"]
+        day_of = {r[0]: day for r, day in zip(snapshots[1], snapshots[2], strict=True)}
+        at = names.index("snapshot_id")
+        return [day_of[r[at]] for r in rows]
+    return [""] * len(rows)  # boards and models: dated once the rows naming them are (`_date_models`)
+
+
+def _date_models(read: dict[str, tuple[str, list[Any], list[str]]]) -> None:
+    """Each model on the day of the first row that names it (an alias, an entry or a price), so it is
+    written before them; each board on the first day."""
+    first: dict[int, str] = {}
+    for table in ("model_aliases", "entries", "catalog_prices"):
+        names = [c.name for c in Base.metadata.tables[table].columns]
+        at = names.index("model_id")
+        _, rows, days = read[table]
+        for row, day in zip(rows, days, strict=True):
+            if row[at] not in first or day < first[row[at]]:
+                first[row[at]] = day
+    start = min(d for _, _, days in read.values() for d in days if d)
+    models = read["models"]
+    models[2][:] = [first.get(r[0], start) for r in models[1]]
+    read["boards"][2][:] = [start] * len(read["boards"][1])
+
+
+def executemany_baselines(url: str, scratch_url: str, daily_url: str) -> tuple[float, float]:
+    """Seconds to insert the same rows (read back from the loaded database) with the driver's plain
+    `executemany` into empty copies of the same tables (made by the same migrations): in one transaction
+    (the target's baseline), and in one transaction per synthetic day, as the generator commits (what
+    the daily commits cost, without the store's work)."""
+    target, daily = make_engine(scratch_url), make_engine(daily_url)
+    try:
+        read = _baseline_rows(url, target.dialect.paramstyle)
+        _date_models(read)
+        schema.ensure(target)
+        schema.ensure(daily)
+        whole = _insert(target, [[(sql, rows) for sql, rows, _ in read.values()]])
+        by_day: dict[str, list[tuple[str, list[Any]]]] = defaultdict(list)
+        for sql, rows, days in read.values():  # tables in foreign-key order, each day's rows together
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for row, day in zip(rows, days, strict=True):
+                grouped[day].append(row)
+            for day, dayrows in grouped.items():
+                by_day[day].append((sql, dayrows))
+        return whole, _insert(daily, [by_day[d] for d in sorted(by_day)])
+    finally:
         target.dispose()
+        daily.dispose()
+
+
+def _insert(engine: Any, transactions: list[list[tuple[str, list[Any]]]]) -> float:
+    """Seconds to run these transactions (each a list of (INSERT, rows) for `executemany`), each committed."""
+    with engine.connect() as conn:
+        raw_conn = conn.connection.dbapi_connection
+        assert raw_conn is not None
+        cursor = raw_conn.cursor()
+        started = time.perf_counter()
+        for statements in transactions:
+            if engine.dialect.name == "sqlite":
+                cursor.execute("BEGIN")
+            for sql, values in statements:
+                cursor.executemany(sql, values)
+            raw_conn.commit()
+        return time.perf_counter() - started
 
 
 def diff_every_pair(url: str) -> dict[str, float]:
@@ -403,12 +474,19 @@ def _ranking_parse(body: bytes, name: str, board: str) -> Callable[[], object]:
 def bench_backend(backend: str, plan: Plan, folder: Path, rounds: int = UPDATE_ROUNDS) -> dict[str, float]:
     print(f"== {backend}: {plan.days} days of history")
     scratch, baseline = Scratch(backend, folder, "history"), Scratch(backend, folder, "executemany")
+    daily = Scratch(backend, folder, "executemany_daily")
     try:
         figures = load(scratch.url, plan)
         inside, total = figures["load_seconds"], figures["generate_total_seconds"]
         print(f"  loaded in {inside:.1f} s inside the store ({total:.1f} s in all)")
-        figures["executemany_seconds"] = executemany_baseline(scratch.url, baseline.url)
-        figures["load_to_executemany_ratio"] = figures["load_seconds"] / figures["executemany_seconds"]
+        whole, by_day = executemany_baselines(scratch.url, baseline.url, daily.url)
+        figures["executemany_seconds"], figures["executemany_daily_commits_seconds"] = whole, by_day
+        figures["load_to_executemany_ratio"] = figures["load_seconds"] / whole
+        figures["load_to_executemany_daily_commits_ratio"] = figures["load_seconds"] / by_day
+        print(
+            f"  plain executemany {whole:.1f} s in one transaction, {by_day:.1f} s committing once a day "
+            f"(load: {inside / whole:.1f}x and {inside / by_day:.1f}x)"
+        )
         figures.update(diff_every_pair(scratch.url))
         print(f"  diffed {figures['diff_pairs_count']:.0f} pairs in {figures['diff_every_pair_seconds']:.2f} s")
         if backend == "postgresql":
@@ -436,6 +514,7 @@ def bench_backend(backend: str, plan: Plan, folder: Path, rounds: int = UPDATE_R
     finally:
         scratch.drop()
         baseline.drop()
+        daily.drop()
 
 
 def report(figures: dict[str, float], held: Sequence[Target]) -> dict[str, str]:

@@ -29,6 +29,8 @@ PER_BACKEND = [
     "generate_total_seconds",
     "executemany_seconds",
     "load_to_executemany_ratio",
+    "executemany_daily_commits_seconds",
+    "load_to_executemany_daily_commits_ratio",
     "diff_every_pair_seconds",
     "diff_pairs_count",
     "full_publish_seconds",
@@ -100,6 +102,42 @@ def test_one_transaction_loads_the_same_history(tmp_path: Path) -> None:
             engine.dispose()
     assert rows["one"] == rows["daily"]
     assert len(rows["one"][2]) > 0  # entries
+
+
+def test_the_executemany_baselines_write_the_loaded_rows_whole_and_day_by_day(databases, backend, monkeypatch) -> None:
+    """Both baselines insert exactly the loaded rows: one in a single transaction, the other in one per
+    synthetic day, each model before the first row naming it (the foreign keys hold on both backends)."""
+    urls = [databases.new(backend, migrated=True)] + [databases.new(backend, migrated=False) for _ in range(2)]
+    try:
+        engine = make_engine(urls[0])
+        try:
+            generate.generate(Store(engine), TINY)
+        finally:
+            engine.dispose()
+        transactions: list[int] = []
+        insert = run._insert
+        monkeypatch.setattr(
+            run, "_insert", lambda engine, batches: transactions.append(len(batches)) or insert(engine, batches)
+        )
+        whole, daily = run.executemany_baselines(*urls)
+        assert whole > 0
+        assert daily > 0
+        assert transactions[0] == 1
+        assert transactions[1] >= TINY.days  # a transaction per day (the first weekly window is dated the day before)
+        tables = ("boards", "fetches", "models", "model_aliases", "snapshots", "entries", "catalog_prices")
+        read = []
+        for url in urls:
+            engine = make_engine(url)
+            try:
+                with engine.connect() as conn:
+                    read.append([conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables])
+            finally:
+                engine.dispose()
+        assert read[1] == read[0]
+        assert read[2] == read[0]
+    finally:
+        for url in urls:
+            databases.drop(url)
 
 
 def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
