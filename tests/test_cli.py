@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -183,3 +184,98 @@ def test_run_and_schedule_read_the_schedule_file_config_cron_names_by_default():
     for name in ("run", "schedule"):
         (config,) = [p for p in cli.commands[name].params if p.name == "config"]
         assert config.default == DEFAULT_CRON_FILE
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file in the folder (and below), by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def publish_a_site(tmp_path: Path, site: Path) -> dict[str, bytes]:
+    """A site published from a working database, as a previous run left it; returns its files."""
+    url = f"sqlite:///{tmp_path / 'good.sqlite'}"
+    week = SAMPLES / "arena-text-2026-10-04.json"
+    assert main(["--database-url", url, "import", "--board", "arena-text", str(week)]) == 0
+    assert main(["--database-url", url, "publish", "--out", str(site)]) == 0
+    return files_under(site)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://tracker:s3cret-pw@127.0.0.1:1/history", "sqlite:///{tmp}/no-such-folder/history.sqlite"],
+    ids=["postgresql-closed-port", "sqlite-missing-folder"],
+)
+@pytest.mark.parametrize("command", [["publish"], ["run", "--once", "--config", "none.yaml"]], ids=["publish", "run"])
+def test_publish_and_run_against_an_unreachable_database_publish_nothing(tmp_path, url, command):
+    url = url.format(tmp=tmp_path)
+    site = tmp_path / "out" / "site"
+
+    def attempt() -> subprocess.CompletedProcess[str]:
+        result = run_tracker("--database-url", url, *command, "--out", str(site), "--lock-wait", "0", cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.startswith("tracker: database unavailable: ")
+        assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
+        assert "s3cret-pw" not in result.stderr + result.stdout
+        return result
+
+    attempt()
+    assert not site.parent.exists()  # nothing was created
+    published = publish_a_site(tmp_path, site)
+    attempt()
+    assert files_under(site) == published  # the previous site, byte for byte
+    assert [p.name for p in site.parent.iterdir()] == ["site"]  # and no temporary folder beside it
+
+
+def test_a_full_disk_during_publish_exits_1_and_keeps_the_previous_site(db_url, tmp_path, monkeypatch, capsys):
+    import tracker.site.writer
+
+    site = tmp_path / "out" / "site"
+    arena = ["import", "--board", "arena-text"]
+    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-04.json")]) == 0
+    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 0
+    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-11.json")]) == 0
+    published = files_under(site)
+    capsys.readouterr()
+
+    def disk_full(target: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr(tracker.site.writer, "_write_file", disk_full)
+    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tracker: [Errno 28] No space left on device")
+    assert len(err.strip().splitlines()) == 1  # one line, no traceback
+    assert files_under(site) == published  # the previous site, byte for byte
+    assert [p.name for p in site.parent.iterdir()] == ["site"]  # no temporary folder left beside it
+
+
+def test_a_full_disk_in_the_forked_helper_is_reported_like_one_here(db_url, tmp_path, monkeypatch, capfd):
+    """The model pages an update shares with a forked helper fail there (ENOSPC): the helper hands the
+    OSError back, and the command says it in one line, as when this process fails, with no traceback from
+    either process; the previous site stays whole."""
+    import tracker.site.writer
+    from tracker.pipeline import publish as publishing
+
+    site = tmp_path / "out" / "site"
+    arena = ["import", "--board", "arena-text"]
+    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-04.json")]) == 0
+    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 0
+    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-11.json")]) == 0
+    published = files_under(site)
+    monkeypatch.setattr(publishing, "FORK_PAGES", 1)  # share the model pages with a forked helper
+    monkeypatch.setattr(publishing, "_can_fork", lambda: True)
+    parent, write = os.getpid(), tracker.site.writer._write_file
+
+    def full_in_a_child(target: Path, data: bytes) -> None:
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        write(target, data)
+
+    monkeypatch.setattr(tracker.site.writer, "_write_file", full_in_a_child)
+    capfd.readouterr()
+    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
+    err = capfd.readouterr().err  # this process's and the child's
+    assert err.startswith("tracker: [Errno 28] No space left on device")
+    assert len(err.strip().splitlines()) == 1
+    assert files_under(site) == published
+    assert [p.name for p in site.parent.iterdir()] == ["site"]

@@ -175,6 +175,23 @@ def test_in_the_background_a_failure_of_the_downloads_stops_the_copy(history_db,
         assert stopped._process.returncode is not None
 
 
+def test_in_the_background_a_failure_of_the_disk_comes_back_as_itself(history_db, tmp_path, capfd):
+    """The downloads' process cannot write (here: the new version's folder is under a file, as a disk that
+    refuses writes would fail): the OSError reaches the publisher as it is, for the command to report in
+    one line, and the process prints no traceback. A bug there still comes back as a RuntimeError, with
+    the process's traceback on standard error."""
+    job = job_for(history_db, tmp_path / "new")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    capfd.readouterr()
+    with pytest.raises(NotADirectoryError, match="Not a directory"):
+        publish_tables.Background(replace(job, folder=str(blocked / "new"))).result()
+    assert "Traceback" not in capfd.readouterr().err
+    with pytest.raises(RuntimeError, match="writing the downloads failed: KeyError"):
+        publish_tables.Background(replace(job, boards=(replace(job.boards[0], board="nope"),))).result()
+    assert "Traceback" in capfd.readouterr().err
+
+
 def test_a_full_builds_downloads_are_shared_biggest_first_to_the_process_with_less_to_do():
     from tracker.pipeline.publish import EVENT_COST, PAGE_COST, share_downloads
 

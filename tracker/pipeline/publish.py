@@ -48,6 +48,7 @@ from tracker.pipeline.publish_tables import (
     DownloadsDone,
     DownloadsJob,
     export_copy,
+    failure_to_send,
     run_downloads,
 )
 from tracker.pipeline.published import LastPublish, PublishResult, site_build_key
@@ -481,7 +482,7 @@ class _Child:
                 answer = pickle.dumps(work())
                 code = 0
             except BaseException as error:  # anything at all: the parent raises it
-                answer = pickle.dumps(RuntimeError(f"{what} in a forked child failed: {error!r}"))
+                answer = pickle.dumps(failure_to_send(error, f"{what} in a forked child"))
             try:
                 with os.fdopen(write, "wb") as out:
                     out.write(answer)

@@ -22,6 +22,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -30,12 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from sqlalchemy import Engine, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import db
 from tracker.db import make_engine, uses_psycopg
 from tracker.dbcopy import export_sqlite
 from tracker.history_site import EventGroup, SiteReads
-from tracker.models import BOARDS, Snapshot
+from tracker.models import BOARDS, Snapshot, TrackerError
 from tracker.site import tables
 from tracker.site.build import source_order
 from tracker.site.context import DatedEvent
@@ -535,6 +537,23 @@ def _from_sqlite(job: DownloadsJob) -> bool:
     return make_url(job.database_url).get_backend_name() == "sqlite"
 
 
+# Failures a child process hands back as they are, for the command to report in one line as it would in
+# this process (a full disk, the database gone); anything else comes back as a RuntimeError (a bug).
+EXPECTED_FAILURES = (OSError, TrackerError, SQLAlchemyError)
+
+
+def failure_to_send(error: BaseException, doing: str) -> BaseException:
+    """What a child process sends back when `doing` failed with `error`: the error itself when it is an
+    expected failure that survives pickling, else a RuntimeError naming it (and its traceback, for a bug,
+    goes to the child's standard error, which is the command's)."""
+    if isinstance(error, EXPECTED_FAILURES):
+        with contextlib.suppress(Exception):
+            pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes, checked before they are sent
+            return error
+    traceback.print_exception(error)
+    return RuntimeError(f"{doing} failed: {error!r}")
+
+
 class _Process:
     """One job in a Python process of its own: the job goes in on stdin and the result comes back on
     stdout, both pickled."""
@@ -566,9 +585,12 @@ class _Process:
         answer = self._process.stdout.read()
         self._process.stdout.close()
         self._feeder.join()
-        if self._process.wait() != 0:
-            raise RuntimeError(f"{self._doing} failed in a process of its own (exit {self._process.returncode})")
-        done = pickle.loads(answer)  # noqa: S301 - the answer of the process this one started
+        code = self._process.wait()
+        done = pickle.loads(answer) if answer else None  # noqa: S301 - the answer of the process this one started
+        if isinstance(done, BaseException):  # what failed there (`failure_to_send`), raised here
+            raise done
+        if code != 0:
+            raise RuntimeError(f"{self._doing} failed in a process of its own (exit {code})")
         if not isinstance(done, DownloadsDone):
             raise RuntimeError(f"{self._doing}: the process gave no result")
         return done
@@ -583,16 +605,21 @@ class _Process:
             self._process.stdout.close()
 
 
-def main() -> None:
-    """The second process: read the job, run it, write the result."""
+def main() -> int:
+    """The second process: read the job, run it, write the result (or what failed, exit 1)."""
     gc.disable()  # a short-lived process that makes millions of objects and keeps few: see publish.py
     # Run as `-m`, this file is __main__; the result must name the classes of the importable module.
     from tracker.pipeline import publish_tables
 
     job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by the publishing process
-    sys.stdout.buffer.write(pickle.dumps(publish_tables.run_downloads(job)))
+    try:
+        answer: object = publish_tables.run_downloads(job)
+    except Exception as error:  # handed to the publishing process, which raises it
+        answer = publish_tables.failure_to_send(error, "writing the downloads")
+    sys.stdout.buffer.write(pickle.dumps(answer))
     sys.stdout.buffer.flush()
+    return 1 if isinstance(answer, BaseException) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
