@@ -29,7 +29,7 @@ __all__ = ["App", "cli", "main", "pass_app"]
     "--database-url",
     envvar="TRACKER_DATABASE_URL",
     metavar="URL",
-    help="SQLAlchemy URL of the history (else DATABASE_URL; default ./tracker.sqlite).",
+    help="SQLAlchemy URL of the history (else DATABASE_URL, then tracker.toml; default ./tracker.sqlite).",
     show_envvar=True,
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every step, even when not on a terminal.")
@@ -45,6 +45,9 @@ def cli(ctx: click.Context, database_url: str | None, verbose: bool, quiet: bool
       tracker db upgrade           create or upgrade the history database
       tracker collect              fetch every source now
       tracker run --once           collect what is due, diff, write the post, publish
+
+    Settings: flags, then the environment (TRACKER_DATABASE_URL, TRACKER_SITE_DIR, ...), then
+    tracker.toml in the working directory (or the file TRACKER_CONFIG names), then defaults.
     """
     _configure_logging(verbose=verbose, quiet=quiet)
     ctx.obj = App(database_url=database_url)
