@@ -517,6 +517,29 @@ def bench_backend(backend: str, plan: Plan, folder: Path, rounds: int = UPDATE_R
         daily.drop()
 
 
+PROBE_FILES = 300  # files the machine probe creates (an Arena Text update writes about 340)
+PROBE_LOOP = 10_000_000  # iterations of the probe's pure-Python loop
+
+
+def machine_probe(folder: Path) -> dict[str, float]:
+    """What the machine gives at this moment, for reading the figures beside other runs': milliseconds to
+    create one empty file in the scratch folder (an update creates hundreds; on some file systems, and
+    at some moments, this costs 50 times more than at others) and seconds of a fixed pure-Python loop."""
+    probe = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
+    try:
+        started = time.perf_counter()
+        for i in range(PROBE_FILES):
+            os.close(os.open(probe / f"f{i}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        create = (time.perf_counter() - started) / PROBE_FILES * 1000
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    started = time.perf_counter()
+    total = 0
+    for i in range(PROBE_LOOP):
+        total += i & 7
+    return {"file_create_milliseconds": create, "python_loop_seconds": time.perf_counter() - started}
+
+
 def report(figures: dict[str, float], held: Sequence[Target]) -> dict[str, str]:
     verdicts = {}
     width = max(len(k) for k in figures)
@@ -535,10 +558,11 @@ def report(figures: dict[str, float], held: Sequence[Target]) -> dict[str, str]:
 def run(
     backends: Sequence[str], plan: Plan, folder: Path, fixtures: Path, rounds: int = UPDATE_ROUNDS
 ) -> dict[str, Any]:
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = {f"machine_at_start_{k}": v for k, v in machine_probe(folder).items()}
     for backend in backends:
         figures.update(bench_backend(backend, plan, folder, rounds))
     figures.update(parse_captures(fixtures))
+    figures.update({f"machine_at_end_{k}": v for k, v in machine_probe(folder).items()})
     held = [t for b in backends for t in targets(b)] + CAPTURE_TARGETS
     print("== figures (seconds, megabytes, counts, ratios) and targets")
     verdicts = report(figures, held)

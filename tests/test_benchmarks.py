@@ -147,6 +147,10 @@ def test_the_benchmark_gives_every_figure(tmp_path: Path, capsys) -> None:
     assert "parse_" in line or "sqlite_" in line
     assert {f"sqlite_{k}" for k in PER_BACKEND} <= set(result)
     assert set(CAPTURES) <= set(result)
+    for moment in ("start", "end"):  # the machine probe, before and after
+        assert result[f"machine_at_{moment}_file_create_milliseconds"] > 0
+        assert result[f"machine_at_{moment}_python_loop_seconds"] > 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("probe-")] == []  # its files removed
     assert result["sqlite_nothing_new_files_written"] == 0
     assert 0 < result["sqlite_one_new_weekly_files_written"] < result["sqlite_full_files_written"]
     assert result["sqlite_one_new_arena_text_rounds_count"] == 2
