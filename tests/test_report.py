@@ -190,6 +190,34 @@ def test_a_week_without_a_new_arena_snapshot_is_said_so_not_told_as_unchanged(st
     assert len(history.events("arena-text")) == arena_events  # nothing stored for GOOD -> GOOD
 
 
+def test_a_week_without_a_new_openrouter_window_is_said_so_not_told_again(store, history):
+    """OpenRouter failed all week while Arena moved: the post does not tell last week's OpenRouter moves
+    again (its newest window is the one the previous post told); it says there is no new window since."""
+    for day in (BEFORE, GOOD):
+        arena_capture(store, day)
+    for day, tokens in ((BEFORE, (300, 200, 100)), (GOOD, (300, 500, 900))):
+        rows = list(zip(("a/one", "b/two", "c/three"), tokens, strict=True))
+        store.save_snapshot(weekly(day, rows), observed_at=fetched_on(day), fetch_id=None)
+    first = weekly_post(history, store)  # GOOD's week: both boards moved
+    assert first is not None
+    assert first.slug.startswith(GOOD.isoformat())
+    assert "changed places in OpenRouter's weekly top 20" in first.lead
+    usage_events = len(history.events("openrouter-weekly"))
+    arena_capture(store, AFTER)  # Arena moves on; every OpenRouter attempt since GOOD failed
+    post = weekly_post(history, store)  # AFTER's: Arena moved, no new OpenRouter window since GOOD's
+    assert post is not None
+    assert post.slug.startswith(AFTER.isoformat())
+    assert "OpenRouter's weekly ranking has no new snapshot since the previous post" in post.lead
+    assert "changed places in OpenRouter's" not in post.lead
+    (usage,) = [s for s in post.sections if "OpenRouter" in s.heading]
+    text = " ".join(usage.paragraphs)
+    assert f"these figures are as of {GOOD.isoformat()}" in text
+    assert "C/Three" in text  # the standing as last seen is still given
+    assert "climb" not in text  # no move told twice
+    assert "changed places" not in text
+    assert len(history.events("openrouter-weekly")) == usage_events
+
+
 def _steps_spied(monkeypatch) -> list[str]:
     """The steps before a build that `operate.publish` takes, recorded as they are called (spied on in
     their own modules: `operate.publish` imports them only when there is something to build)."""

@@ -12,8 +12,10 @@ Choosing the pair (`pick_comparison`, `pick_for_post`), from a board's stored sn
 - Explicit dates: each side is the newest snapshot with `as_of <= date`; a pair of week windows that
   overlap, or two dates that land on one snapshot, is refused with a note.
 - The weekly post (`pick_for_post`): OpenRouter week over week as above; Arena against the board as it
-  stood at the previous post (newest `as_of <= previous_post`). If the board has not changed since, the
-  newest snapshot is compared with itself, which the diff answers with "top five unchanged".
+  stood at the previous post (newest `as_of <= previous_post`). A board with nothing new for the post
+  (Arena unchanged since the previous post; an OpenRouter window the previous post already told) has
+  its newest snapshot compared with itself: the post says the board has no new snapshot, and tells no
+  move again.
 
 Growth figures are not chosen here: the diff takes them from the paired snapshots when the older one
 lists the model, else from the source's own `change` (see `tracker.diff.growth_pct`).
@@ -28,7 +30,7 @@ Unknown significance counts as significant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -164,11 +166,18 @@ def pick_for_post(
     *,
     previous_post: date | None,
     to_date: date | None = None,
+    told: Collection[int] = (),
 ) -> Comparison:
-    """The pair a weekly post describes: OpenRouter week over week, Arena since the previous post."""
+    """The pair a weekly post describes: OpenRouter week over week, Arena since the previous post (`told`:
+    the snapshot ids the previous post was written from)."""
     pool = _pool(board, snapshots)
     if board.window is Window.WEEK or previous_post is None:
-        return pick_comparison(board, pool, to_date=to_date)
+        picked = pick_comparison(board, pool, to_date=to_date)
+        if picked.newer is not None and picked.newer.id in told:  # told already: nothing new since
+            return Comparison(
+                board.id, picked.newer, picked.newer, f"{board.id} has nothing new since the previous post"
+            )
+        return picked
     newer = _newest(board, (c for c in pool if to_date is None or c.as_of <= to_date))
     if newer is None:
         return Comparison(board.id, None, None, f"no snapshot of {board.id}")

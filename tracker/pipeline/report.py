@@ -57,12 +57,14 @@ def _diff(history: History, board: Board, comparison: Comparison, policy: Publis
         raise UsageError(f"no snapshot of {board.id} yet: run `tracker collect` or `tracker import` first")
     newer = history.load_snapshot(comparison.newer.id)
     older = history.load_snapshot(comparison.older.id) if comparison.older else None
+    clock = watch_clock(history, board.id)
+    if older is not None and older.id == newer.id:  # nothing new for the post since the last: staleness only
+        events = [e for e in diff_snapshots(board, None, newer, now=clock) if e.kind == "stale"]
+        return BoardDiff(board, older, newer, events, should_publish(events, policy), comparison.note)
     try:
-        events = diff_snapshots(board, older, newer, now=watch_clock(history, board.id))
+        events = diff_snapshots(board, older, newer, now=clock)
     except ValueError as exc:
         raise UsageError(f"{board.id}: these snapshots cannot be compared: {exc}") from None
-    if older is not None and older.id == newer.id:  # nothing new since (the post's Arena side): only staleness
-        events = [e for e in events if e.kind == "stale"]
     return BoardDiff(board, older, newer, events, should_publish(events, policy), comparison.note)
 
 
@@ -116,12 +118,13 @@ def weekly_post(history: History, store: Store, *, policy: PublishPolicy = DEFAU
     """
     posts = history.posts()
     previous = date.fromisoformat(posts[0].slug[:10]) if posts else None
+    told = set(posts[0].snapshot_ids) if posts else set()
     comparisons: list[tuple[Board, Comparison]] = []
     for board_id in POST_BOARDS:
         board = BOARDS[board_id]
         refs = history.snapshot_refs(board_id)
         if refs:
-            comparisons.append((board, pick_for_post(board, refs, previous_post=previous)))
+            comparisons.append((board, pick_for_post(board, refs, previous_post=previous, told=told)))
     newest = max((c.newer.as_of for _, c in comparisons if c.newer is not None), default=None)
     if previous is not None and newest is not None and newest - previous < POST_INTERVAL:
         # Not due, whatever the diffs say (the post's date is the newest of its boards'): none is made.
