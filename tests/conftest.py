@@ -15,9 +15,13 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 def pytest_configure(config: pytest.Config) -> None:
     """The tests (and the commands they start) keep compiled templates in a folder of their own, not in
-    the user's cache folder."""
+    the user's cache folder; and read an empty settings file, not a `tracker.toml` that may lie in the
+    folder the tests are run from (tests of the settings file unset TRACKER_CONFIG)."""
     folder = tempfile.mkdtemp(prefix="tracker-test-cache-")
     os.environ["XDG_CACHE_HOME"] = folder
+    empty = Path(folder) / "empty-settings.toml"
+    empty.write_text("")
+    os.environ["TRACKER_CONFIG"] = str(empty)
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 

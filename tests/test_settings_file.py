@@ -109,6 +109,7 @@ def test_lane_thresholds_from_the_file_reach_the_portfolio(store, db_url, capsys
 
     seed(store)
     monkeypatch.delenv("TRACKER_LANES", raising=False)
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)  # the tests' empty settings file (conftest)
     monkeypatch.chdir(tmp_path)
     assert main(["--database-url", db_url, "portfolio", "--json"]) == 0
     assert {r["model_id"]: r["lane"] for r in json.loads(capsys.readouterr().out)}[ALPHA] == "frontier reasoning"
