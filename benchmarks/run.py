@@ -377,10 +377,14 @@ def cli_publishes(url: str, out: Path, rounds: int = CLI_ROUNDS) -> dict[str, fl
     The command runs with Python's bytecode cache, as it does by default (in a temporary folder of its
     own, filled by the catch-up run): an environment with PYTHONDONTWRITEBYTECODE set, as some
     containers have, would compile the tracker's modules again in every run (about 0.1-0.2 s here)."""
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_BASE_URL": BASE_URL}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}  # none of the user's settings
+    env.update(TRACKER_DATABASE_URL=url, TRACKER_BASE_URL=BASE_URL)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="tracker-bench-pycache-") as cache:
         env["PYTHONPYCACHEPREFIX"] = cache
+        settings = Path(cache, "empty-settings.toml")  # nor a tracker.toml where the benchmark is run from
+        settings.write_text("")
+        env["TRACKER_CONFIG"] = str(settings)
         return _cli_runs([sys.executable, "-m", "tracker", "--quiet", "publish", "--out", str(out)], env, url, rounds)
 
 
