@@ -170,16 +170,18 @@ def _baseline_rows(url: str, paramstyle: str) -> dict[str, tuple[str, list[Any],
                 raw.execute(f'SELECT {quoted} FROM "{table.name}" ORDER BY 1')
                 mark = "?" if paramstyle == "qmark" else "%s"
                 sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(names))})'
-                out[table.name] = (sql, raw.fetchall(), [])
-                out[table.name][2].extend(_days_of(table.name, names, out))
+                rows = raw.fetchall()
+                out[table.name] = (sql, rows, _days_of(table.name, names, rows, out))
             raw.close()
     finally:
         source.dispose()
     return out
 
 
-def _days_of(table: str, names: list[str], read: dict[str, tuple[str, list[Any], list[str]]]) -> list[str]:
-    rows = read[table][1]
+def _days_of(
+    table: str, names: list[str], rows: list[Any], read: dict[str, tuple[str, list[Any], list[str]]]
+) -> list[str]:
+    """Each of a table's rows' day (`read`: the tables read before it, the snapshots among them)."""
     if table in _DATED_BY:
         at = names.index(_DATED_BY[table])
         return [str(r[at])[:10] for r in rows]

@@ -226,27 +226,40 @@ def test_publish_and_run_against_an_unreachable_database_publish_nothing(tmp_pat
     assert [p.name for p in site.parent.iterdir()] == ["site"]  # and no temporary folder beside it
 
 
-def test_a_full_disk_during_publish_exits_1_and_keeps_the_previous_site(db_url, tmp_path, monkeypatch, capsys):
-    import tracker.site.writer
-
-    site = tmp_path / "out" / "site"
+def a_site_then_a_new_week(db_url: str, site: Path) -> dict[str, bytes]:
+    """A site published from one Arena Text week, then the next week imported (not yet published): the
+    files of the published site."""
     arena = ["import", "--board", "arena-text"]
     assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-04.json")]) == 0
     assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 0
     assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-11.json")]) == 0
-    published = files_under(site)
-    capsys.readouterr()
+    return files_under(site)
 
-    def disk_full(target: Path, data: bytes) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(tracker.site.writer, "_write_file", disk_full)
-    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
-    err = capsys.readouterr().err
+def disk_full(target: Path) -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+
+def assert_disk_full_said_once_and_the_site_kept(err: str, site: Path, published: dict[str, bytes]) -> None:
     assert err.startswith("tracker: [Errno 28] No space left on device")
     assert len(err.strip().splitlines()) == 1  # one line, no traceback
     assert files_under(site) == published  # the previous site, byte for byte
     assert [p.name for p in site.parent.iterdir()] == ["site"]  # no temporary folder left beside it
+
+
+def test_a_full_disk_during_publish_exits_1_and_keeps_the_previous_site(db_url, tmp_path, monkeypatch, capsys):
+    import tracker.site.writer
+
+    site = tmp_path / "out" / "site"
+    published = a_site_then_a_new_week(db_url, site)
+    capsys.readouterr()
+
+    def full(target: Path, data: bytes) -> None:
+        raise disk_full(target)
+
+    monkeypatch.setattr(tracker.site.writer, "_write_file", full)
+    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
+    assert_disk_full_said_once_and_the_site_kept(capsys.readouterr().err, site, published)
 
 
 def test_a_full_disk_in_the_forked_helper_is_reported_like_one_here(db_url, tmp_path, monkeypatch, capfd):
@@ -257,25 +270,18 @@ def test_a_full_disk_in_the_forked_helper_is_reported_like_one_here(db_url, tmp_
     from tracker.pipeline import publish as publishing
 
     site = tmp_path / "out" / "site"
-    arena = ["import", "--board", "arena-text"]
-    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-04.json")]) == 0
-    assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 0
-    assert main(["--database-url", db_url, *arena, str(SAMPLES / "arena-text-2026-10-11.json")]) == 0
-    published = files_under(site)
+    published = a_site_then_a_new_week(db_url, site)
     monkeypatch.setattr(publishing, "FORK_PAGES", 1)  # share the model pages with a forked helper
     monkeypatch.setattr(publishing, "_can_fork", lambda: True)
     parent, write = os.getpid(), tracker.site.writer._write_file
 
     def full_in_a_child(target: Path, data: bytes) -> None:
         if os.getpid() != parent:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+            raise disk_full(target)
         write(target, data)
 
     monkeypatch.setattr(tracker.site.writer, "_write_file", full_in_a_child)
     capfd.readouterr()
     assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
-    err = capfd.readouterr().err  # this process's and the child's
-    assert err.startswith("tracker: [Errno 28] No space left on device")
-    assert len(err.strip().splitlines()) == 1
-    assert files_under(site) == published
-    assert [p.name for p in site.parent.iterdir()] == ["site"]
+    # This process's standard error and the child's: one line between them.
+    assert_disk_full_said_once_and_the_site_kept(capfd.readouterr().err, site, published)

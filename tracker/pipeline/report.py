@@ -60,11 +60,11 @@ def _diff(history: History, board: Board, comparison: Comparison, policy: Publis
     clock = watch_clock(history, board.id)
     if older is not None and older.id == newer.id:  # nothing new for the post since the last: staleness only
         events = [e for e in diff_snapshots(board, None, newer, now=clock) if e.kind == "stale"]
-        return BoardDiff(board, older, newer, events, should_publish(events, policy), comparison.note)
-    try:
-        events = diff_snapshots(board, older, newer, now=clock)
-    except ValueError as exc:
-        raise UsageError(f"{board.id}: these snapshots cannot be compared: {exc}") from None
+    else:
+        try:
+            events = diff_snapshots(board, older, newer, now=clock)
+        except ValueError as exc:
+            raise UsageError(f"{board.id}: these snapshots cannot be compared: {exc}") from None
     return BoardDiff(board, older, newer, events, should_publish(events, policy), comparison.note)
 
 
