@@ -411,3 +411,14 @@ def test_shrank_but_gained_rank_and_entries_read_right():
     assert exits == [
         "Pad 16 left the top 20, falling from #20 to #21 with 384B weekly tokens.",  # 4 + 16 -> 5 + 16
     ]
+
+
+def test_the_lead_counts_only_the_moves_within_the_top_n_of_a_usage_board():
+    # A usage board's diff reports moves over its whole list (top 50); the lead speaks of its top 20.
+    then = [(f"Model {i:02d}", f"{900 - i * 10}B") for i in range(30)]
+    swapped = then[:2][::-1] + then[2:24] + [then[25], then[24]] + then[26:29][::-1] + then[29:]
+    now = [(name, f"{900 - i * 10}B") for i, (name, _) in enumerate(swapped)]
+    w = week(USAGE, usage(1, WEEK_END - timedelta(days=7), then), usage(2, WEEK_END, now))
+    moved = w.of_kind("moved")
+    assert sorted(e.to_rank for e in moved) == [1, 2, 25, 26, 27, 29]  # the diff keeps the moves below #20
+    assert "Two models changed places in OpenRouter's weekly top 20." in lead([w])

@@ -36,7 +36,7 @@ from typing import Any
 
 from tracker.diff_checks import check_comparable, is_stale
 from tracker.diff_rules import absence_is_known, ci_separated, move_significance, rank_of
-from tracker.models import Board, Entry, Event, Snapshot, ValueKind
+from tracker.models import DEFAULT_TOP_N, Board, Entry, Event, Snapshot, ValueKind
 
 KIND_ORDER = (
     "stale",
@@ -53,7 +53,7 @@ KIND_ORDER = (
 
 @dataclass(frozen=True)
 class DiffOptions:
-    top_n: int = 20  # the watched zone, and the line for entered/exited and biggest_mover
+    top_n: int = DEFAULT_TOP_N  # the watched zone, and the line for entered/exited and biggest_mover
     top_unchanged: int = 5
     comparable_ratio: float = 0.8  # small boards: shorter list >= 80% of the longer to trust absences
     biggest_mover_min_places: int = 2
@@ -164,16 +164,12 @@ class _Pair:
 
     # ---- helpers
 
-    def in_zone(self, from_rank: int | None, to_rank: int | None) -> bool:
-        n = self.options.top_n
-        return any(r is not None and r <= n for r in (from_rank, to_rank))
-
     def common_in_zone(self) -> list[str]:
         # A usage ranking is a short list (OpenRouter's top 50): every model listed in both is watched,
         # so a model that grew yet lost rank at #30 is reported too. Arena's hundreds: the top N only.
         if self.board.value is ValueKind.TOKENS:
             return [i for i in self.new if i in self.old]
-        return [i for i in self.new if i in self.old and self.in_zone(self.old[i].rank, self.new[i].rank)]
+        return [i for i in self.new if i in self.old and _within(self.options.top_n, self.old[i], self.new[i])]
 
     def significance(self, model_id: str) -> bool | None:
         if self.board.value is not ValueKind.SCORE or model_id not in self.old or model_id not in self.new:
@@ -273,6 +269,10 @@ class _Pair:
             elif rank_of(new) < rank_of(old) and new.tokens < old.tokens:
                 events.append(self.event("shrank_gained_rank", i))
         return events
+
+
+def _within(n: int, *entries: Entry) -> bool:
+    return any(e.rank is not None and e.rank <= n for e in entries)
 
 
 def _at_top(entries: Iterable[Entry]) -> list[Entry]:

@@ -6,7 +6,7 @@ Nothing here does I/O or imports anything but the standard library.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -267,6 +267,9 @@ class SourceStatus:
     stale_since: date | None  # the upstream date that stopped advancing, when stale
 
 
+DEFAULT_TOP_N = 20  # the diff's watched zone: the line for entries, exits and the biggest mover
+
+
 @dataclass(frozen=True)
 class Event:
     """One thing that changed between two snapshots of a board (contract in DESIGN.md)."""
@@ -301,6 +304,18 @@ class Event:
             out["significant"] = self.significant
         out.update(self.extra)
         return out
+
+    def within(self, n: int) -> bool:
+        """Whether the model ranked within the top `n` on either side of the change."""
+        return any(r is not None and r <= n for r in (self.from_rank, self.to_rank))
+
+
+def watched_top(events: Iterable[Event]) -> int:
+    """The top N the diff watched, as its events record it (`within_top`), else the default."""
+    for event in events:
+        if "within_top" in event.extra:
+            return int(event.extra["within_top"])
+    return DEFAULT_TOP_N
 
 
 @dataclass(frozen=True)

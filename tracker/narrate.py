@@ -127,7 +127,7 @@ def _movement(week: BoardWeek) -> str:
         return f"{n.owner} {n.noun} has no earlier snapshot to compare with"
     if week.nothing_new:
         return f"{n.owner} {n.noun} has no new snapshot since the previous post"
-    moved = week.of_kind("moved")
+    moved = week.moved_in_top()
     if not moved:
         return f"nothing moved in {n.owner} top {week.top_n}"
     text = f"{plural(len(moved), 'model')} changed places in {n.owner} top {week.top_n}"

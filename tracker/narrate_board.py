@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from tracker.diff import entry_value, growth_pct
 from tracker.diff_rules import ci_separated, rank_of
-from tracker.models import Board, Entry, Event, Snapshot, ValueKind
+from tracker.models import Board, Entry, Event, Snapshot, ValueKind, watched_top
 from tracker.narrate_phrases import (
     CI,
     at_value,
@@ -69,10 +69,11 @@ class BoardWeek:
 
     @property
     def top_n(self) -> int:
-        for event in self.events:
-            if "within_top" in event.extra:
-                return int(event.extra["within_top"])
-        return 20
+        return watched_top(self.events)
+
+    def moved_in_top(self) -> list[Event]:
+        """The moves within the watched top N (either side); a usage board's events cover its whole list."""
+        return [e for e in self.of_kind("moved") if e.within(self.top_n)]
 
 
 # ---- the standing: who leads, by how much, the top five
@@ -258,11 +259,6 @@ def _told_elsewhere(week: BoardWeek) -> set[str]:
     return {e.model_id for e in week.events if e.kind in kinds and e.model_id}
 
 
-def _in_top(event: Event, n: int) -> bool:
-    """Prose tells moves within the top N (either side); the events cover the whole list."""
-    return any(r is not None and r <= n for r in (event.from_rank, event.to_rank))
-
-
 def changes_paragraph(week: BoardWeek) -> str:
     """Entries and exits (those not told as the biggest move or a new leader)."""
     skip = {e.model_id for e in week.of_kind("new_leader") + week.of_kind("biggest_mover")}
@@ -272,7 +268,7 @@ def changes_paragraph(week: BoardWeek) -> str:
 
 def moves_paragraph(week: BoardWeek) -> str:
     """The biggest mover, then mid-table moves by rank; the rest counted; or that nothing moved."""
-    moved = [e for e in week.of_kind("moved") if _in_top(e, week.top_n)]
+    moved = week.moved_in_top()
     if not moved:
         return f"No model in the top {week.top_n} changed rank."
     elsewhere = _told_elsewhere(week)
@@ -289,7 +285,7 @@ def grew_lost_paragraph(week: BoardWeek) -> str:
     """ "Three models grew and still lost rank. MiniMax M2.7 fell from #11 to #13 despite ..." """
     movers = {e.model_id for e in week.of_kind("biggest_mover")}
     grew = [e for e in week.of_kind("grew_lost_rank") if e.model_id not in movers]
-    told = [e for e in grew if _in_top(e, week.top_n)]
+    told = [e for e in grew if e.within(week.top_n)]
     below = len(grew) - len(told)
     parts = [sentence(f"{plural(len(told), 'model')} grew and still lost rank.")] if len(told) > 1 else []
     parts += [grew_lost_sentence(week, e) for e in told[:MAX_GREW]]
@@ -301,7 +297,7 @@ def grew_lost_paragraph(week: BoardWeek) -> str:
 
 
 def shrank_gained_paragraph(week: BoardWeek) -> str:
-    told = [e for e in week.of_kind("shrank_gained_rank") if _in_top(e, week.top_n)]
+    told = [e for e in week.of_kind("shrank_gained_rank") if e.within(week.top_n)]
     return " ".join(shrank_gained_sentence(week, e) for e in told)
 
 
