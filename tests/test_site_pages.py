@@ -97,7 +97,7 @@ def test_board_page(site: dict[str, bytes]) -> None:
     assert attributions(page) == [ARENA_AS_OF + ". Licence: CC BY 4.0."]
     assert [li.get_text() for li in page.select("section.changes li")] == [
         "claude-opus-4-6-thinking took the lead",
-        "muse-spark entered at #4 (1470)",
+        "muse-spark entered the board at #4 (1470)",
     ]
     assert page.select_one("p.stale") is None
     weekly = soup(site, "boards/openrouter-weekly.html")

@@ -7,13 +7,14 @@ except `inline_json`, which returns markup safe to place inside a <script> eleme
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
 
-from tracker.models import Event
+from tracker.models import Event, watched_top
 from tracker.units import format_percent, format_rank, format_score, format_tokens
 
 
@@ -90,18 +91,32 @@ def _value(ev: Event, value: float | int | None) -> str:
     return format_score(float(value))
 
 
+def _summary(ev: Event, model: Any) -> str:
+    """A top-five member as the diff summarises it ({"model", "model_id", "value"}): "Tessera K3 (3.72T)"."""
+    if not isinstance(model, Mapping):
+        return str(model)
+    name = model.get("model") or model.get("model_id") or "a model"
+    value = _value(ev, model.get("value"))
+    return f"{name} ({value})" if value else str(name)
+
+
 def describe_event(ev: Event) -> str:
     """One plain line per event, for the board page's list of changes (the posts carry the prose)."""
     who, a, b = ev.model or ev.model_id or "a model", format_rank(ev.from_rank), format_rank(ev.to_rank)
     growth = "" if ev.growth_pct is None else format_percent(abs(ev.growth_pct))
     after = f" ({_value(ev, ev.value_after)})" if ev.value_after is not None else ""
     extra = ev.extra
+    top = extra.get("within_top", "")
     match ev.kind:
         case "moved":
             verb = "rose" if (ev.to_rank or 0) < (ev.from_rank or 0) else "fell"
             return f"{who} {verb} from {a} to {b}{after}"
+        case "entered" if ev.from_rank is not None:
+            return f"{who} entered the top {top}, rising from {a} to {b}{after}"
         case "entered":
-            return f"{who} entered at {b}{after}"
+            return f"{who} entered the board at {b}{after}"
+        case "exited" if ev.to_rank is not None:
+            return f"{who} dropped out of the top {top}, falling from {a} to {b}{after}"
         case "exited":
             return f"{who} left the board (was {a})"
         case "grew_lost_rank":
@@ -111,11 +126,35 @@ def describe_event(ev: Event) -> str:
         case "new_leader":
             return f"{who} took the lead{after}"
         case "top_unchanged":
-            models = ", ".join(str(m) for m in extra.get("models", ()))
+            models = ", ".join(_summary(ev, m) for m in extra.get("models", ()))
             return f"The top {extra.get('n', '')} is unchanged: {models}"
         case "biggest_mover":
-            return f"{who} made the biggest move in the top {extra.get('within_top', '')}: {a} to {b}"
+            return f"{who} made the biggest move in the top {top}: {a} to {b}"
         case "stale":
             return f"No new data since {extra.get('since', '')}"
         case _:
             return f"{ev.kind.replace('_', ' ')}: {who}"
+
+
+# A model's own change told by a stronger event makes its plain move redundant on the board page.
+_TELLS_THE_MOVE = ("entered", "exited", "biggest_mover", "grew_lost_rank", "shrank_gained_rank")
+_PER_MODEL = ("entered", "exited", "moved", "grew_lost_rank", "shrank_gained_rank")
+
+
+def describe_changes(events: Sequence[Event]) -> tuple[str, ...]:
+    """The board page's list of changes: the board-wide events, then each model's change once, within the
+    watched top N (a usage board's events cover its whole list); what changed below it, counted."""
+    n = watched_top(events)
+    told = {e.model_id for e in events if e.kind in _TELLS_THE_MOVE}
+    lines, below = [], set()
+    for ev in events:
+        if ev.kind == "moved" and ev.model_id in told:
+            continue
+        if ev.kind in _PER_MODEL and not ev.within(n):
+            below.add(ev.model_id)
+            continue
+        lines.append(describe_event(ev))
+    if below:
+        models = "1 model" if len(below) == 1 else f"{len(below):,} models"
+        lines.append(f"Also {models} below the top {n} changed rank (see the table)")
+    return tuple(lines)

@@ -97,7 +97,7 @@ def make_environment(cache: BytecodeCache | None) -> Environment:
         moment=figures.moment,
         rank=format_rank,
         inline_json=figures.inline_json,
-        describe=figures.describe_event,
+        changes=figures.describe_changes,
         signed_pct=figures.signed_pct,
         usd_estimate=figures.usd_estimate,
     )
