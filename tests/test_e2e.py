@@ -200,8 +200,13 @@ def test_weeks_of_runs_with_a_failing_week(db_url, tmp_path, monkeypatch, capsys
                 week_after_the_failure(db_url, first, capsys)
             guids = now_guids
     assert len(guids) == 4
-    posts = sorted(p.name for p in (site / "posts").glob("*.html") if p.name != "index.html")
+    posts = sorted(p for p in (site / "posts").glob("*.html") if p.name != "index.html")
     assert len(posts) == 4
+    for post in posts:  # each source is cited once, in the post's own "Sources" section
+        text = post.read_text(encoding="utf-8")
+        assert text.count("Source: OpenRouter (openrouter.ai/rankings), as of") == 1, post.name
+        assert text.count("(Arena Text; CC BY 4.0)") == 1, post.name
+        assert '<p class="attribution">' not in text, post.name
     # And the week after that is plain week over week again: week 4 against week 3.
     capsys.readouterr()
     assert tracker(db_url, "diff", "--board", "openrouter-weekly", "--json") == 0

@@ -453,3 +453,27 @@ def test_duplicate_snapshot_ids_are_refused() -> None:
     snaps["arena-text"][1] = snaps["arena-text"][0]
     with pytest.raises(ValueError, match="share an id"):
         build_context(snapshots=snaps)
+
+
+def test_a_board_row_without_an_organization_takes_the_models_own() -> None:
+    snaps = sample_snapshots()
+    snaps["openrouter-weekly"] = [
+        replace(s, entries=tuple(replace(e, organization=None) for e in s.entries)) for s in snaps["openrouter-weekly"]
+    ]
+    ctx = sample_context(snapshots=snaps)
+    rows = {r.entry.model_id: r.organization for v in ctx.boards if v.board.id == "openrouter-weekly" for r in v.rows}
+    assert rows["deepseek/deepseek-v4-flash-20260423"] == "deepseek"  # from sample_models(): its entries name none
+    assert set(rows.values()) == {"deepseek", ""}  # no record, no organization: an empty cell
+    arena = next(v for v in ctx.boards if v.board.id == "arena-text")
+    gpt = next(r for r in arena.rows if r.entry.model_id == "gpt-5")
+    assert gpt.organization == "Org G"  # the entry's own comes first ("OpenAI" in the record)
+
+
+def test_a_post_that_cites_its_sources_is_not_given_them_twice() -> None:
+    post = sample_post(2)
+    cited = "Source: OpenRouter (openrouter.ai/rankings), as of 2026-08-01"
+    written = replace(post, sections=(*post.sections, PostSection("Sources", (f"{cited} (OpenRouter; CC BY 4.0).",))))
+    newest = sample_context(posts=[sample_post(1), written]).posts[0]
+    assert [t for _, t in newest.attributions] == [
+        "Source: Arena (lmarena-ai/leaderboard-dataset on Hugging Face), as of 2026-08-01",
+    ]

@@ -133,6 +133,7 @@ def _board_view(
     names: Mapping[str, str],
     stale: StaleNotice | None,
     events: tuple[Event, ...],
+    organizations: Mapping[str, str | None],
 ) -> BoardView:
     latest, previous = history[-1], previous_comparable(b, history)
     slots = timeline(b, history, SPARK_POINTS)
@@ -140,6 +141,7 @@ def _board_view(
         BoardRow(
             entry=e,
             name=names[e.model_id],
+            organization=e.organization or organizations.get(e.model_id) or "",
             model_path=paths[e.model_id],
             change=_rank_change(e, previous, index),
             trend=_series(b, index, slots, e.model_id, ranks=b.value is not ValueKind.TOKENS),
@@ -292,12 +294,15 @@ def _post_view(post: Post, path: str, views: Mapping[str, _Dated]) -> PostView:
     boards: list[tuple[Board, str]] = []
     attributions: list[tuple[Board, str]] = []
     listed = set(post.snapshot_ids)
+    told = "\n".join(p for section in post.sections for p in section.paragraphs)
     for board_id in sorted(set(post.boards), key=_source_order):
         dated = views.get(board_id)
         if dated is None:
             continue
         view = dated.view
         boards.append((view.board, view.path))
+        if view.board.attribution.partition("{as_of}")[0] in told:
+            continue  # a written post cites its sources itself, as of the snapshots it was written from
         cited = dated.cited(listed, post.published_at.date())
         if cited is not None:
             attributions.append((view.board, _attribution(view.board, cited)))
@@ -357,6 +362,7 @@ def build_context(
     by_date = sorted((s for h in histories.values() for s in h), key=lambda s: (s.as_of, _source_order(s.board)))
     newest_name = {e.model_id: e.model for s in by_date for e in s.entries}
     names = {m: infos[m].name if m in infos else newest_name[m] for m in model_ids}
+    organizations = {m: info.organization for m, info in infos.items()}
     stale = _stale_notices(status)
     dated = tuple(
         sorted((DatedEvent(day, ev) for ev, day in events), key=lambda d: (d.as_of, _source_order(d.event.board)))
@@ -371,6 +377,7 @@ def build_context(
             names,
             stale.get(b.id),
             tuple(d.event for d in dated if d.event.board == b.id and d.as_of == histories[b.id][-1].as_of),
+            organizations,
         )
         for b in boards
     ]

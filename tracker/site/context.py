@@ -40,6 +40,7 @@ class RankChange:
 class BoardRow:
     entry: Entry
     name: str
+    organization: str  # as the entry names it, else as the model's record does (OpenRouter's rows name none)
     model_path: str
     change: RankChange
     trend: Series  # recent rank (Arena) or tokens (OpenRouter)
