@@ -13,7 +13,10 @@ from sqlalchemy import text
 
 from tracker.cli import main
 from tracker.db import make_engine
+from tracker.pipeline.ingest import date_in_name
+from tracker.sources import detect_ranking_format
 from tracker.store import decompress
+from tracker.validate import validate
 
 pytestmark = pytest.mark.fixtures
 
@@ -199,3 +202,36 @@ def test_saved_leaderboard_against_the_week_before_agrees_with_openrouters_chang
             assert event["growth_pct"] == pytest.approx(change[event["model_id"]] * 100, abs=1e-3)
             checked += 1
     assert checked >= 10
+
+
+RANKINGS = [
+    # (file, board): every real capture of a ranking, for every board it feeds
+    ("arena/arena-catalog-text-style-control-2025-03-07.json", "arena-text"),
+    ("arena/arena-overview-rsc-webdev-excerpt-2026-09-26.txt", "arena-webdev"),
+    ("arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json", "arena-text-raw"),
+    ("arena/hf-leaderboard-dataset-rows-latest-text-webdev-2026-04-23.json", "arena-webdev"),
+    ("arena/hfspace-text-gradio-table-2024-06-19.csv", "arena-text-raw"),
+    ("arena/hfspace-text-gradio-table-2024-10-16.csv", "arena-text-raw"),
+    ("arena/hfspace-text-gradio-table-2025-07-18.csv", "arena-text-raw"),
+    ("arena/lmarena-text-gradio-pagesource-2025-03-28.html", "arena-text-raw"),
+    ("arena/lmarena-text-htmltable-history-excerpt-2025-11-09.csv", "arena-text"),
+    ("openrouter/models-find-analytics-2025-12-11.json", "openrouter-weekly"),
+    ("openrouter/rankings-daily-dataapi-rows-2026-07-18_2026-08-02.csv", "openrouter-weekly"),
+    ("openrouter/rankings-models-week-2026-08-01.json", "openrouter-weekly"),
+    ("openrouter/rankings-models-week-2026-08-02.json", "openrouter-weekly"),
+    ("openrouter/rankings-weekly-charts-2026-08-02.json", "openrouter-weekly"),
+    ("openrouter/rankings-weekly-charts-2026-09-05.json", "openrouter-weekly"),
+]
+
+
+@pytest.mark.parametrize(("relative", "board"), RANKINGS)
+def test_every_real_ranking_holds_figures_validation_accepts(relative, board):
+    """Finite figures, ranks from 1, no negative counts, intervals low to high, and ranks by value that
+    agree with the values: what validation refuses, no real capture holds."""
+    path = real_fixture(relative)
+    body = path.read_bytes()
+    fmt = detect_ranking_format(body, path.name, board)
+    parsed = fmt.parse(body, board=board, as_of=date_in_name(path.name))
+    assert parsed
+    for snapshot in parsed:
+        assert validate(snapshot, None).entries  # a refusal raises InvalidCaptureError, naming what is wrong

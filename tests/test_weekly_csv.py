@@ -15,7 +15,7 @@ from tracker.units import format_tokens, parse_tokens
 # The week of the house-style article (figures in the article; the rest filled in consistently).
 LAST_WEEK = [
     ("DeepSeek V4 Flash", "1.65T"),
-    ("Hy3 preview", "2.41T"),
+    ("Hy3 preview", "1.6T"),
     ("Claude Sonnet 4.6", "1.52T"),
     ("Claude Opus 4.7", "1.48T"),
     ("Owl Alpha", "685B"),

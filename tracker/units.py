@@ -11,13 +11,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_compact_decimal
 
 _SUFFIX = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}
-_TOKEN_RE = re.compile(r"^\s*([+-]?[0-9][0-9,_]*(?:\.[0-9]+)?|[+-]?\.[0-9]+)\s*([KMBGT]?)\s*$", re.IGNORECASE)
+# Digits plain or grouped by commas in threes ("1,234"), an optional fraction, then the suffix with no space
+# before it: "1,2,3,4" and "5 B" are not figures anyone writes, so they are refused rather than guessed at.
+_TOKEN_RE = re.compile(
+    r"^\s*([+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|[+-]?\.[0-9]+)([KMBGT]?)\s*$", re.IGNORECASE
+)
 
 
 def parse_tokens(text: str | int) -> int:
     """Read a token count: 3290000000000, "3.29T", "609B", "12.3M", "950K", "1,234" -> int.
 
-    A suffixed figure must come out whole ("1.2345K" is 1234.5 tokens: refused).
+    A suffixed figure must come out whole ("1.2345K" is 1234.5 tokens: refused). Commas must group
+    thousands ("1,2,3,4" is refused) and a suffix follows its digits directly ("5 B" is refused).
     """
     if isinstance(text, bool):
         raise ValueError(f"not a token count: {text!r}")
@@ -26,7 +31,7 @@ def parse_tokens(text: str | int) -> int:
     match = _TOKEN_RE.match(text)
     if not match:
         raise ValueError(f"not a token count: {text!r}")
-    digits, suffix = match.group(1).replace(",", "").replace("_", ""), match.group(2).upper()
+    digits, suffix = match.group(1).replace(",", ""), match.group(2).upper()
     try:
         value = Decimal(digits) * _SUFFIX[suffix]
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals

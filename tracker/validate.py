@@ -7,14 +7,17 @@ and so can never turn into a published "rank drop".
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
+import math
 import operator
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from tracker.models import BOARDS, Entry, InvalidCaptureError, ParsedSnapshot, Snapshot, ValueKind
+from tracker.models import BOARDS, Entry, InvalidCaptureError, ParsedSnapshot, RankKind, Snapshot, ValueKind
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +49,57 @@ def validate(parsed: ParsedSnapshot, previous: Snapshot | None, rules: Validatio
         )
     required = "tokens" if board.value is ValueKind.TOKENS else "score"
     for entry in entries:
-        if not entry.model_id.strip():
-            raise InvalidCaptureError(f"{parsed.board}: a row has an empty model key")
-        if getattr(entry, required) is None:
-            raise InvalidCaptureError(f"{parsed.board}: {entry.model_id!r} has no {required}")
-        if entry.rank is None:
-            raise InvalidCaptureError(f"{parsed.board}: {entry.model_id!r} has no rank")
-        if entry.tokens is not None and (not isinstance(entry.tokens, int) or entry.tokens < 0):
-            raise InvalidCaptureError(f"{parsed.board}: {entry.model_id!r} has a bad token count {entry.tokens!r}")
+        _check_entry(parsed.board, entry, required)
+    _check_ranks_follow_values(parsed.board, entries, required)
     return replace(parsed, entries=entries)
+
+
+_MEASURES = ("score", "ci_low", "ci_high", "change", "share")  # floats: inf or nan would be stored and published
+_COUNTS = ("votes", "prompt_tokens", "completion_tokens")
+
+
+def _check_entry(board: str, entry: Entry, required: str) -> None:
+    """Refuse a row no ranking can hold: no key, no value, no rank, or figures that cannot be true."""
+    key = entry.model_id
+    if not key.strip():
+        raise InvalidCaptureError(f"{board}: a row has an empty model key")
+    if getattr(entry, required) is None:
+        raise InvalidCaptureError(f"{board}: {key!r} has no {required}")
+    if entry.rank is None:
+        raise InvalidCaptureError(f"{board}: {key!r} has no rank")
+    if entry.rank < 1:
+        raise InvalidCaptureError(f"{board}: {key!r} has rank {entry.rank}; ranks start at 1")
+    if entry.tokens is not None and (not isinstance(entry.tokens, int) or entry.tokens < 0):
+        raise InvalidCaptureError(f"{board}: {key!r} has a bad token count {entry.tokens!r}")
+    for name in _COUNTS:
+        count = getattr(entry, name)
+        if count is not None and count < 0:
+            raise InvalidCaptureError(f"{board}: {key!r} has negative {name} ({count})")
+    for name in _MEASURES:
+        value = getattr(entry, name)
+        if value is not None and not math.isfinite(value):
+            raise InvalidCaptureError(f"{board}: {key!r} has a {name} that is not a finite number ({value!r})")
+    if entry.ci_low is not None and entry.ci_high is not None and entry.ci_low > entry.ci_high:
+        raise InvalidCaptureError(
+            f"{board}: {key!r} has a confidence interval whose low end {entry.ci_low} is above its high end "
+            f"{entry.ci_high}"
+        )
+
+
+def _check_ranks_follow_values(board: str, entries: Sequence[Entry], value: str) -> None:
+    """Ranks by value must agree with the board's value: no better rank holds a smaller one (ties may share)."""
+    by_rank, of = operator.attrgetter("rank"), operator.attrgetter(value)  # _check_entry saw both are there
+    ranked = sorted((e for e in entries if e.rank_kind == RankKind.BY_VALUE), key=by_rank)
+    tiers = [list(tied) for _, tied in itertools.groupby(ranked, key=by_rank)]
+    # Tier by tier is enough: once each tier is no larger than the one above, it is no larger than any above.
+    for above, below in itertools.pairwise(tiers):
+        floor = min(above, key=of)
+        for entry in below:
+            if of(entry) > of(floor):
+                raise InvalidCaptureError(
+                    f"{board}: ranks contradict the {value}: {floor.model_id!r} is #{floor.rank} with "
+                    f"{of(floor)} but {entry.model_id!r} is #{entry.rank} with {of(entry)}"
+                )
 
 
 def _merge_duplicates(parsed: ParsedSnapshot) -> tuple[Entry, ...]:

@@ -2,18 +2,21 @@
 
 Header row, case-insensitive. Required: `rank`, `model`, and `tokens` (openrouter-weekly) or `score` (Arena
 boards). Optional: `model_id`, `organization`, `votes`, `ci_low`, `ci_high`, `change_pct`, `prompt_tokens`,
-`completion_tokens`. Token cells accept 3290000000000, 3.29T, 609B, 12.3M, 950K and 1,234.
+`completion_tokens`. Token cells accept 3290000000000, 3.29T, 609B, 12.3M, 950K and 1,234; ranks are plain
+whole numbers from 1; scores, intervals and changes are finite numbers (a bad cell is named by line and column).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TypeVar
 
-from tracker.models import BOARDS, Entry, LayoutError, ParsedSnapshot, RankKind, ValueKind, Window
+from tracker.models import BOARDS, Entry, LayoutError, ParsedSnapshot, RankKind, UsageError, ValueKind, Window
 from tracker.sources import RankingFormat
 from tracker.sources.text import decode_text, nfc
 from tracker.units import parse_tokens
@@ -39,8 +42,8 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
     spec = BOARDS.get(board)
     if spec is None:
         raise LayoutError(f"csv: unknown board {board!r}")
-    if as_of is None:
-        raise LayoutError("csv: the table holds no date; give one with --as-of YYYY-MM-DD")
+    if as_of is None:  # the caller's omission, not a changed layout: the same file imports once dated
+        raise UsageError("csv: the table holds no date; give one with --as-of YYYY-MM-DD")
     rows = list(csv.reader(io.StringIO(decode_text(body, NAME))))
     if not rows:
         raise LayoutError("csv: empty file")
@@ -74,7 +77,7 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
             Entry(
                 model_id=nfc(cell("model_id", str) or model),
                 model=model,
-                rank=cell("rank", _whole),
+                rank=cell("rank", _rank),
                 rank_kind=RankKind.BY_VALUE if spec.value is ValueKind.TOKENS else RankKind.ORDINAL,
                 score=cell("score", _number),
                 ci_low=cell("ci_low", _number),
@@ -103,12 +106,21 @@ def parse(body: bytes, *, board: str, as_of: date | None) -> list[ParsedSnapshot
     ]
 
 
-def _whole(text: str) -> int:
-    return parse_tokens(text)
+_RANK_RE = re.compile(r"[0-9]+")
+
+
+def _rank(text: str) -> int:
+    """A rank is a plain whole number from 1: "1K" or "1,000" is a value, not a rank."""
+    if not _RANK_RE.fullmatch(text) or int(text) < 1:
+        raise ValueError("a rank is a plain whole number from 1")
+    return int(text)
 
 
 def _number(text: str) -> float:
-    return float(text.replace(",", "").rstrip("%"))
+    value = float(text.replace(",", "").rstrip("%"))
+    if not math.isfinite(value):  # "inf" and "nan" read as floats, but no score or change is infinite
+        raise ValueError("not a finite number")
+    return value
 
 
 FORMATS = (
