@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tracker.models import ParsedSnapshot, Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -203,3 +206,12 @@ def history(engine):
     from tracker.history import History
 
     return History(engine)
+
+
+def stored(parsed: ParsedSnapshot, sid: int) -> Snapshot:
+    """A parsed capture as the store gives it back to the diff: id `sid`, observed at noon UTC of its date."""
+    observed = datetime(parsed.as_of.year, parsed.as_of.month, parsed.as_of.day, 12, tzinfo=UTC)
+    return Snapshot(
+        sid, parsed.board, parsed.as_of, observed, parsed.entries, f"h{sid}", parsed.method, parsed.window_start,
+        parsed.window_end,
+    )  # fmt: skip

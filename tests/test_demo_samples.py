@@ -8,17 +8,18 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import stored
 
 from tracker.diff import diff_snapshots
 from tracker.matching import load_model_map, match_models
-from tracker.models import BOARDS, CATALOGUE, ParsedSnapshot, Snapshot
+from tracker.models import BOARDS, CATALOGUE, ParsedSnapshot
 from tracker.sources import detect_catalog_format, detect_ranking_format
 from tracker.validate import validate
 
@@ -55,22 +56,6 @@ def parse_ranking(board: str, as_of: date, body: bytes, name: str = "sample") ->
     fmt = detect_ranking_format(body, name, board)
     (snapshot,) = fmt.parse(body, board=board, as_of=as_of)
     return snapshot
-
-
-def stored(parsed: ParsedSnapshot, sid: int) -> Snapshot:
-    """The parsed capture as the store would give it back to the diff."""
-    observed = datetime(parsed.as_of.year, parsed.as_of.month, parsed.as_of.day, 12, tzinfo=UTC)
-    return Snapshot(
-        sid,
-        parsed.board,
-        parsed.as_of,
-        observed,
-        parsed.entries,
-        f"h{sid}",
-        parsed.method,
-        parsed.window_start,
-        parsed.window_end,
-    )
 
 
 # ---- brute force on the raw weekly files: tokens per variant slug, ranked by hand

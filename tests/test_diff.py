@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tracker.diff import DiffOptions, diff_snapshots, event_key, growth_pct
+from tracker.diff_rules import absence_is_known
 from tracker.models import BOARDS, Entry, Event, RankKind, Snapshot
 
 TEXT = BOARDS["arena-text"]
@@ -220,17 +221,56 @@ def test_a_model_missing_from_a_shorter_list_is_not_an_exit():
     assert {e.model_id for e in of(events, "moved")} == {f"m{i:02d}" for i in range(4, 18)}  # moved up one
 
 
-@pytest.mark.parametrize(
-    ("old_n", "new_n", "exits"),
-    [(10, 9, True), (10, 7, False)],  # a small board shown whole: 9 of 10 rows is comparable, 7 is not
-)
-def test_small_boards_compare_only_lists_of_similar_length(old_n, new_n, exits):
+def _top_nine_weeks() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Two top-9 lists, as OpenRouter's weekly chart gives them: m00 and m01 drop out of the nine, m04
+    falls #5 -> #9, "new" and "newer" come in at #1 and #3 (nor list says where the four are when unlisted)."""
+    old = _table("m", 9)
+    new = [("new", 2000), ("m02", 1900), ("newer", 1800), ("m03", 1700)]
+    new += [("m05", 1600), ("m06", 1500), ("m07", 1400), ("m08", 1300), ("m04", 1200)]
+    return old, new
+
+
+@pytest.mark.parametrize(("old_n", "new_n"), [(9, 9), (10, 9), (9, 10), (19, 19), (19, 30), (30, 19)])
+def test_only_an_absence_from_a_list_of_at_least_n_rows_is_an_entry_or_exit(old_n, new_n):
+    # However alike the two lengths (a top-9 chart each week), a short list may be cut: absence says nothing.
     old = _table("m", old_n)
-    new = old[1 : new_n + 1] if new_n < old_n else old
+    new = [("new", 5000), *_table("m", new_n)[1:]]  # m00 gone, "new" listed at #1
     events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new))
-    assert bool(of(events, "exited")) is exits
-    if exits:
-        assert [e.model_id for e in of(events, "exited")] == ["m00"]
+    assert [e.model_id for e in of(events, "exited")] == (["m00"] if new_n >= 20 else [])
+    assert [e.model_id for e in of(events, "entered")] == (["new"] if old_n >= 20 else [])
+
+
+def test_two_top_nine_lists_make_no_entry_or_exit_in_the_top_20():
+    old, new = _top_nine_weeks()
+    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new))
+    assert not of(events, "entered")
+    assert not of(events, "exited")
+    assert [(e.model_id, e.from_rank, e.to_rank) for e in of(events, "new_leader")] == [("new", None, 1)]
+    assert ("moved", "m04") in kinds(events)
+
+
+def test_two_top_nine_lists_still_show_their_whole_top_5():
+    # Within the nine, the line of a top 5 is known: crossing it, or missing from a list of 9 >= 5 rows.
+    old, new = _top_nine_weeks()
+    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new), options=DiffOptions(top_n=5))
+    assert [(e.model_id, e.from_rank, e.to_rank) for e in of(events, "entered")] == [
+        ("new", None, 1),
+        ("newer", None, 3),
+        ("m05", 6, 5),
+    ]
+    assert [(e.model_id, e.from_rank, e.to_rank) for e in of(events, "exited")] == [
+        ("m00", 1, None),
+        ("m01", 2, None),
+        ("m04", 5, 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("absent_from", "top_n", "known"),
+    [(20, 20, True), (50, 20, True), (19, 20, False), (9, 20, False), (9, 9, True), (9, 10, False), (0, 1, False)],
+)
+def test_absence_is_known_from_the_length_of_the_list_it_is_missing_from(absent_from, top_n, known):
+    assert absence_is_known(absent_from, top_n) is known
 
 
 def test_a_renamed_model_is_the_same_model():

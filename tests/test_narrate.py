@@ -154,8 +154,11 @@ def arena_shuffle() -> list[BoardWeek]:
         ("borealis", 1512.0, 4.0), ("aurora", 1509.0, 4.0), ("ember", 1497.0, 3.0), ("cirrus", 1489.0, 3.0),
         ("dune", 1481.0, 3.0), ("helix", 1470.0, 9.0), ("fjord", 1468.0, 3.0),
     ]  # fmt: skip
-    older = arena(11, TEXT.id, date(2026, 4, 23), old)
-    newer = arena(12, TEXT.id, date(2026, 4, 30), new)
+    # The same 13 models below in both weeks: each list shows its whole top 20, so helix's entry and
+    # glacier's exit are known (a list shorter than 20 says nothing of the models it leaves out).
+    below = [(f"model-{i:02d}", 1430.0 - 5 * i, 3.0) for i in range(13)]
+    older = arena(11, TEXT.id, date(2026, 4, 23), old + below)
+    newer = arena(12, TEXT.id, date(2026, 4, 30), new + below)
     return [BoardWeek(TEXT, newer, older, tuple(diff_snapshots(TEXT, older, newer, now=NOW)))]
 
 

@@ -6,8 +6,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from conftest import stored
 
-from tracker.models import LayoutError
+from tracker.diff import DiffOptions, diff_snapshots
+from tracker.models import BOARDS, LayoutError, Snapshot
+from tracker.narrate import write_post
+from tracker.narrate_board import BoardWeek
 from tracker.sources.openrouter import charts, daily
 
 CHART_0802 = "openrouter/rankings-weekly-charts-2026-08-02.json"
@@ -99,6 +103,58 @@ def test_the_bare_endpoint_response_is_accepted(fixture_bytes):
     # without any capture time the newest week is assumed in progress
     undated = _parse(json.dumps({"data": {"data": wrapper["model"][:-1]}}).encode())
     assert undated[-1].window_start == date(2026, 7, 13)
+
+
+# ---- diffing two chart weeks: a top-9 list says nothing of the models it leaves out
+
+
+def _two_chart_weeks(fixture_bytes) -> tuple[Snapshot, Snapshot]:
+    weeks = {w.as_of: w for w in _parse(fixture_bytes(CHART_0802))}
+    return stored(weeks[date(2026, 7, 19)], 1), stored(weeks[date(2026, 7, 26)], 2)
+
+
+def _routes(events, kind: str) -> list[tuple[str, int | None, int | None]]:
+    return [(e.model_id, e.from_rank, e.to_rank) for e in events if e.kind == kind]
+
+
+OPUS_47, OPUS_48 = "anthropic/claude-4.7-opus-20260416", "anthropic/claude-4.8-opus-20260528"
+
+
+@pytest.mark.fixtures
+def test_two_chart_weeks_make_no_top_20_entry_or_exit_by_absence(fixture_bytes):
+    older, newer = _two_chart_weeks(fixture_bytes)
+    old_ranks = {e.model_id: e.rank for e in older.entries}
+    assert (old_ranks[OPUS_47], old_ranks[OPUS_48]) == (8, 9)
+    assert {OPUS_47, OPUS_48}.isdisjoint(e.model_id for e in newer.entries)  # below the newer top 9
+    # ... but not out of the top 20: the Data API's daily rows for the same week put them at #14 and #10
+    summed = daily.weekly_windows(daily.read_dataapi_csv(fixture_bytes(DAILY)), newer.as_of)[-1]
+    assert (summed.window_start, summed.window_end) == (newer.window_start, newer.window_end)
+    daily_ranks = {e.model_id: e.rank for e in summed.entries}
+    assert (daily_ranks[OPUS_47], daily_ranks[OPUS_48]) == (14, 10)
+
+    board = BOARDS[BOARD]
+    events = diff_snapshots(board, older, newer)
+    assert _routes(events, "entered") == []
+    assert _routes(events, "exited") == []
+    assert ("tencent/hy3-20260706:free", 1, 9) in _routes(events, "moved")  # what the lists do show
+    text = write_post([BoardWeek(board, newer, older, events)]).text
+    for claim in ("left the top", "new in the top", "entered the top", "no longer listed"):
+        assert claim not in text
+
+
+@pytest.mark.fixtures
+def test_two_chart_weeks_still_show_their_whole_top_5(fixture_bytes):
+    # A list of 9 shows its whole top 5: crossing that line, or missing from the 9, is known.
+    older, newer = _two_chart_weeks(fixture_bytes)
+    events = diff_snapshots(BOARDS[BOARD], older, newer, options=DiffOptions(top_n=5))
+    assert _routes(events, "entered") == [
+        ("tencent/hy3-20260706", None, 3),  # not in the older top 9, so not in its top 5
+        ("deepseek/deepseek-v4-pro-20260423", 7, 5),
+    ]
+    assert _routes(events, "exited") == [
+        ("minimax/minimax-m3-20260531", 4, 7),
+        ("tencent/hy3-20260706:free", 1, 9),
+    ]
 
 
 def _chart(points: list[dict], fetched: str = "2026-03-01T00:00:00Z") -> bytes:

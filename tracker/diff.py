@@ -55,7 +55,6 @@ KIND_ORDER = (
 class DiffOptions:
     top_n: int = DEFAULT_TOP_N  # the watched zone, and the line for entered/exited and biggest_mover
     top_unchanged: int = 5
-    comparable_ratio: float = 0.8  # small boards: shorter list >= 80% of the longer to trust absences
     biggest_mover_min_places: int = 2
 
 
@@ -242,10 +241,10 @@ class _Pair:
         return [self.event("biggest_mover", i, within_top=n, places=best) for i, p in places.items() if p == best]
 
     def entries_and_exits(self) -> list[Event]:
-        n, ratio = self.options.top_n, self.options.comparable_ratio
+        n = self.options.top_n
         events = []
         for kind, here, there in (("entered", self.new, self.old), ("exited", self.old, self.new)):
-            absence_known = absence_is_known(len(there), len(here), n, ratio)
+            absence_known = absence_is_known(len(there), n)
             for i, entry in here.items():
                 other = there.get(i)
                 crossed = other is not None and rank_of(other) > n

@@ -15,9 +15,11 @@ Significance (Arena score boards only; usage token counts are exact, so their mo
    ranges either, unknown (`None`).
 
 Absence: a model missing from a list is outside that list's top N only if the list shows its whole
-top N (at least N rows); when both lists are shorter than N (a small board, shown whole) a model
-missing from one counts as gone only if the shorter list has at least `ratio` (80%) of the longer's
-rows. A model missing from a shorter, truncated list is never reported as an exit.
+top N (at least N rows). A list shorter than N says nothing about the models it leaves out, however
+long the other list is: OpenRouter's weekly chart lists only its top 9 (the rest are one "others"
+bucket), and a 9-row list looks the same whether it was cut or is the whole board. So a model
+missing from a list shorter than N never makes an entry or an exit; one listed in both that crosses
+the line does.
 """
 
 from __future__ import annotations
@@ -85,9 +87,6 @@ def move_significance(model_id: str, old: Mapping[str, Entry], new: Mapping[str,
     return verdict
 
 
-def absence_is_known(absent_from: int, other: int, top_n: int, ratio: float) -> bool:
+def absence_is_known(absent_from: int, top_n: int) -> bool:
     """A model missing from a list of `absent_from` rows is outside its top N (module docstring)."""
-    if absent_from >= top_n:
-        return True
-    shorter, longer = min(absent_from, other), max(absent_from, other)
-    return longer < top_n and shorter >= ratio * longer
+    return absent_from >= top_n
