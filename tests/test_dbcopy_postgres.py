@@ -105,6 +105,7 @@ def edge_rows(base: int) -> dict[str, list[dict[str, object]]]:
                 "change": value / 3,
                 "share": None,
                 "organization": None if i % 2 else "Org",
+                "tokens_lower_bound": i == 1,
             }
             for i, value in enumerate(FLOATS)
             if i < 2  # (snapshot, model) is unique: two models, two entries

@@ -137,7 +137,7 @@ def test_ensure_tells_an_up_to_date_database_without_alembic_and_refuses_an_outd
         assert migrate.at_head(engine) is True
         migrate.downgrade(engine, "0002")
         assert migrate.at_head(engine) is False
-        with pytest.raises(UsageError, match=r"schema 0002, this version needs 0003: run `tracker db upgrade`"):
+        with pytest.raises(UsageError, match=r"schema 0002, this version needs 0004: run `tracker db upgrade`"):
             schema.ensure(engine)
         migrate.upgrade(engine)
         schema.ensure(engine)

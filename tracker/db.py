@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -180,6 +181,8 @@ class EntryRow(Base):
     change: Mapped[float | None] = mapped_column(Float)
     share: Mapped[float | None] = mapped_column(Float)
     organization: Mapped[str | None] = mapped_column(Text)
+    # The tokens are a lower bound (migration 0004): see `Entry.tokens_lower_bound`.
+    tokens_lower_bound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CatalogPriceRow(Base):

@@ -20,8 +20,10 @@ of models) the watched zone only: models ranked within the top N (default 20) in
 - No older snapshot (the first one): no events but `stale`; nothing can have dropped.
 
 Growth (token boards, in percent, exact float): from our two snapshots when the older lists the model
-with tokens > 0, otherwise OpenRouter's own `change` of the newer entry (`extra.growth_source` says
-which: "snapshots" or "upstream"). Arena events carry `significant` (see `diff_rules`).
+with tokens > 0 and neither figure is a lower bound (`Entry.tokens_lower_bound`: a sum of daily top-50
+rows the model was missing from on some day), otherwise OpenRouter's own `change` of the newer entry
+(`extra.growth_source` says which: "snapshots" or "upstream"). A lower bound never makes a model
+"grow yet lose rank" or "shrink yet gain rank". Arena events carry `significant` (see `diff_rules`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def growth_pct(board: Board, new: Entry, old: Entry | None) -> tuple[float | Non
     """(growth in percent, "snapshots" | "upstream") of a model's tokens; (None, None) if unknown."""
     if board.value is not ValueKind.TOKENS:
         return None, None
-    if old is not None and old.tokens and new.tokens is not None:
+    if old is not None and old.tokens and new.tokens is not None and not _lower_bound(old, new):
         return (new.tokens - old.tokens) * 100 / old.tokens, "snapshots"
     if new.change is not None:
         return new.change * 100, "upstream"
@@ -261,13 +263,18 @@ class _Pair:
         events = []
         for i in self.common_in_zone():
             old, new = self.old[i], self.new[i]
-            if old.tokens is None or new.tokens is None:
+            if old.tokens is None or new.tokens is None or _lower_bound(old, new):
                 continue
             if rank_of(new) > rank_of(old) and new.tokens > old.tokens:
                 events.append(self.event("grew_lost_rank", i))
             elif rank_of(new) < rank_of(old) and new.tokens < old.tokens:
                 events.append(self.event("shrank_gained_rank", i))
         return events
+
+
+def _lower_bound(*entries: Entry) -> bool:
+    """Whether any of these token figures is only a lower bound (a partial sum of daily rows)."""
+    return any(e.tokens_lower_bound for e in entries)
 
 
 def _within(n: int, *entries: Entry) -> bool:

@@ -305,6 +305,7 @@ ENTRY_COLUMNS = (
     db.EntryRow.share,
     db.EntryRow.organization,
     db.EntryRow.source_key,
+    db.EntryRow.tokens_lower_bound,
 )
 _RANK_KINDS = {str(k): k for k in RankKind}
 
@@ -330,6 +331,7 @@ def entry_from_row(row: Sequence[Any], slug: str, name: str) -> Entry:
         share=row[13],
         organization=row[14],
         source_key=source_key if source_key != slug else None,
+        tokens_lower_bound=bool(row[16]),
     )
 
 
@@ -353,7 +355,7 @@ def _entries(session: Session, snapshot_ids: Sequence[int]) -> dict[int, list[En
             )
         )
         for row in rows:
-            out[row[0]].append(entry_from_row(row, row[16], row[17]))
+            out[row[0]].append(entry_from_row(row, row[17], row[18]))
     return out
 
 

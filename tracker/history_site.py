@@ -121,6 +121,7 @@ _FAST = (
         "organization",
         "source_key",
         "aliases",
+        "tokens_lower_bound",
     )
 )
 
@@ -157,6 +158,7 @@ def entry_fields(row: EntryTuple, slug: str, name: str) -> dict[str, Any]:
         "organization": row[15],
         "source_key": source_key if source_key != slug else None,
         "aliases": (),
+        "tokens_lower_bound": bool(row[17]),
     }
 
 

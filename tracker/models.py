@@ -132,6 +132,8 @@ class Entry:
     organization: str | None = None
     source_key: str | None = None  # the upstream key when model_id is canonical; None = same as model_id
     aliases: tuple[str, ...] = ()  # other upstream names seen for this model in the capture
+    # `tokens` is a lower bound: summed from daily top-50 lists the model was missing from on some day
+    tokens_lower_bound: bool = False
 
     @property
     def key(self) -> str:

@@ -260,6 +260,7 @@ ENTRY_COLUMNS = (
     "change",
     "share",
     "organization",
+    "tokens_lower_bound",
 )
 
 
@@ -284,4 +285,5 @@ def entry_row(snapshot_id: int, model_id: int, e: Entry) -> tuple[object, ...]:
         e.change,
         e.share,
         e.organization,
+        e.tokens_lower_bound,
     )

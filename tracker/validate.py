@@ -123,7 +123,9 @@ def _merge_duplicates(parsed: ParsedSnapshot) -> tuple[Entry, ...]:
     return tuple(kept)
 
 
-_ENTRY_FIELDS = tuple(sorted(f.name for f in fields(Entry)))  # in key order, as sort_keys writes them
+# Every field but the lower-bound mark, which the same rows imply and which hashes stored before it existed
+# do not hold: in key order, as sort_keys writes them.
+_ENTRY_FIELDS = tuple(sorted(f.name for f in fields(Entry) if f.name != "tokens_lower_bound"))
 _ENTRY_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in _ENTRY_FIELDS) + "}"
 _COLUMNS = tuple(operator.attrgetter(name) for name in _ENTRY_FIELDS)
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
@@ -136,9 +138,10 @@ def content_hash(parsed: ParsedSnapshot) -> str:
     """sha256 over compact, key-sorted JSON of what the snapshot says (not when or how we got it).
 
     The document is {"as_of", "board", "entries", "window_end", "window_start"}, each entry every field
-    of `Entry` (rank_kind as its string, aliases sorted), entries ordered by (rank or 0, model key). The
-    text is written column by column (a JSON call per field, not per value); it is the very text
-    `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives.
+    of `Entry` but `tokens_lower_bound` (rank_kind as its string, aliases sorted), entries ordered by
+    (rank or 0, model key). The text is written column by column (a JSON call per field, not per value);
+    it is the very text `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+    gives.
     """
     entries = sorted(parsed.entries, key=_entry_order)
     columns = [

@@ -18,6 +18,8 @@ def entry_json(entry: Entry, value: ValueKind) -> dict[str, Any]:
         out["rank_kind"] = str(entry.rank_kind)
     else:
         out["tokens"] = entry.tokens
+        if entry.tokens_lower_bound:
+            out["tokens_lower_bound"] = True  # missing from the daily top 50 on some day of the window
         if entry.prompt_tokens is not None:
             out.update(prompt_tokens=entry.prompt_tokens, completion_tokens=entry.completion_tokens)
         if entry.change is not None:

@@ -131,6 +131,7 @@ class Usage:
     completion_tokens: int | None = None
     change: float | None = None
     share: float | None = None
+    lower_bound: bool = False  # tokens summed over only some of the window's days (see weekly.py)
 
 
 def ranked_entries(usages: Iterable[Usage]) -> tuple[Entry, ...]:
@@ -157,6 +158,7 @@ def ranked_entries(usages: Iterable[Usage]) -> tuple[Entry, ...]:
                 completion_tokens=usage.completion_tokens,
                 change=usage.change,
                 share=usage.share,
+                tokens_lower_bound=usage.lower_bound,
             )
         )
     return tuple(entries)

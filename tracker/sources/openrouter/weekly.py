@@ -97,8 +97,11 @@ def window_snapshot(by_day: Days, end: date, method: str = DAILY_METHOD) -> Pars
         if len(present) == WINDOW_DAYS and previous_covered and all(model_id in by_day[d] for d in previous):
             before = sum(by_day[d][model_id] for d in previous)
             change = tokens / before - 1 if before > 0 else None
-        partial += len(present) < WINDOW_DAYS
-        usages.append(Usage(model_id, tokens, change=change, share=share_of(tokens, window_total)))
+        lower_bound = len(present) < WINDOW_DAYS
+        partial += lower_bound
+        usages.append(
+            Usage(model_id, tokens, change=change, share=share_of(tokens, window_total), lower_bound=lower_bound)
+        )
     if not usages:
         raise LayoutError(f"{method}: the window ending {end.isoformat()} has no model rows, only `other`")
     notes = [f"sum of the daily top-50 rows of {days[0].isoformat()}..{end.isoformat()}"]
