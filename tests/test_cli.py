@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,10 @@ def test_every_command_has_help_without_a_database(tmp_path):
         (["diff", "--board", "arena-text", "--from", "yesterday"], "is not a date"),
         (["frobnicate"], "No such command"),
         (["collect", "not-a-source"], "Invalid value"),
+        (
+            ["diff", "--board", "openrouter-weekly", "--from", "2026-05-03", "--to", "2026-04-26"],
+            "tracker: --from 2026-05-03 is after --to 2026-04-26",
+        ),
     ],
 )
 def test_bad_usage_exits_2_with_a_message(tmp_path, args, message):
@@ -205,7 +210,7 @@ def publish_a_site(tmp_path: Path, site: Path) -> dict[str, bytes]:
     ["postgresql://tracker:s3cret-pw@127.0.0.1:1/history", "sqlite:///{tmp}/no-such-folder/history.sqlite"],
     ids=["postgresql-closed-port", "sqlite-missing-folder"],
 )
-@pytest.mark.parametrize("command", [["publish"], ["run", "--once", "--config", "none.yaml"]], ids=["publish", "run"])
+@pytest.mark.parametrize("command", [["publish"], ["run", "--once"]], ids=["publish", "run"])
 def test_publish_and_run_against_an_unreachable_database_publish_nothing(tmp_path, url, command):
     url = url.format(tmp=tmp_path)
     site = tmp_path / "out" / "site"
@@ -285,3 +290,119 @@ def test_a_full_disk_in_the_forked_helper_is_reported_like_one_here(db_url, tmp_
     assert main(["--database-url", db_url, "publish", "--out", str(site)]) == 1
     # This process's standard error and the child's: one line between them.
     assert_disk_full_said_once_and_the_site_kept(capfd.readouterr().err, site, published)
+
+
+# Upstreams nobody listens on: a command that should not fetch cannot reach the internet if it does.
+OFFLINE = dict.fromkeys(
+    ("TRACKER_HF_DATASETS_URL", "TRACKER_ARENA_URL", "TRACKER_OPENROUTER_URL"), "http://127.0.0.1:9"
+)
+
+
+def test_run_refuses_a_named_schedule_file_that_is_not_there(db_url, engine, tmp_path, monkeypatch, capsys):
+    """`run --once --config FILE` with no such file stops at once (exit 2, one line, as `schedule` does)
+    instead of collecting every source and publishing; without --config, a missing cron.yaml in the working
+    directory still means every source is due (the lock, held here, stops the round right after)."""
+    from tracker.runlock import run_lock
+
+    for name, value in OFFLINE.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    missing = tmp_path / "missing.yaml"
+    base = ["--database-url", db_url, "run", "--once", "--out", str(site), "--lock-wait", "0"]
+    with run_lock(engine, holder="the test"):
+        assert main([*base, "--config", str(missing)]) == 2
+        assert capsys.readouterr().err == f"tracker: {missing}: schedule file not found\n"
+        assert main(base) == 75  # the default file is optional: the round went on to take the lock
+        assert "another run holds the lock" in capsys.readouterr().err
+    assert not site.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("foo://bar", "Can't load plugin: sqlalchemy.dialects:foo"),
+        ("notaurl", "Could not parse SQLAlchemy URL"),
+        ("postgresql://tracker:s3cret-pw@127.0.0.1:port/history", "invalid literal for int()"),
+    ],
+    ids=["unknown-dialect", "not-a-url", "bad-port"],
+)
+def test_an_unusable_database_url_is_a_configuration_error_naming_the_setting(tmp_path, url, reason):
+    """Exit 2 (a configuration error, not a failure), one line naming where the URL came from; never the
+    password."""
+    for variable in ("TRACKER_DATABASE_URL", "DATABASE_URL"):
+        result = run_tracker("status", cwd=tmp_path, env={variable: url})
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"tracker: {variable}: not a database URL this tracker can use (")
+        assert reason in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert "s3cret-pw" not in result.stdout + result.stderr
+    flag = run_tracker("--database-url", url, "status", cwd=tmp_path)
+    assert flag.returncode == 2
+    assert flag.stderr.startswith("tracker: --database-url: not a database URL")
+    assert "s3cret-pw" not in flag.stdout + flag.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_diff_to_a_date_before_every_snapshot_names_the_earliest(db_url, capsys):
+    """Snapshots are stored, only none that early: the message says so (not "collect or import first"),
+    and reversed dates are a usage error even where both select snapshots."""
+    for week in ("2026-10-04", "2026-10-11"):
+        capture = SAMPLES / f"openrouter-weekly-{week}.json"
+        assert main(["--database-url", db_url, "import", "--board", "openrouter-weekly", str(capture)]) == 0
+    capsys.readouterr()
+    diff = ["--database-url", db_url, "diff", "--board", "openrouter-weekly"]
+    assert main([*diff, "--to", "2026-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "tracker: no snapshot of openrouter-weekly on or before 2026-01-01: the earliest is as of 2026-"
+    )
+    assert "collect" not in err
+    assert main([*diff, "--from", "2026-10-11", "--to", "2026-10-04", "--json"]) == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_a_publish_with_nothing_new_says_so(db_url, tmp_path, capsys):
+    site = tmp_path / "site"
+    tracker = ["--database-url", db_url]
+    assert main([*tracker, "import", "--board", "arena-text", str(SAMPLES / "arena-text-2026-10-04.json")]) == 0
+    assert main([*tracker, "publish", "--out", str(site)]) == 0
+    out = capsys.readouterr().out.splitlines()[-1]
+    first = re.fullmatch(rf"published (\d+) files to {re.escape(str(site))}", out)
+    assert first is not None  # all of it new: no count of unchanged files
+    files = int(first.group(1))
+    assert main([*tracker, "publish", "--out", str(site)]) == 0
+    assert capsys.readouterr().out == f"nothing new to publish: {site} is up to date ({files} files)\n"
+    assert main([*tracker, "import", "--board", "arena-text", str(SAMPLES / "arena-text-2026-10-11.json")]) == 0
+    assert main([*tracker, "publish", "--out", str(site)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert re.fullmatch(rf"published \d+ files to {re.escape(str(site))} \(\d+ written, \d+ unchanged\)", last)
+
+
+def test_tables_are_never_cut_short_off_a_terminal(tmp_path):
+    """Under cron or in a pipe, `status` and `show` print every cell whole (rich fits tables to 80
+    columns when it cannot ask a terminal, cutting names and dates with an ellipsis)."""
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    week = SAMPLES / "openrouter-weekly-2026-10-04.json"
+    env = {"COLUMNS": "80"}
+    imported = run_tracker("--database-url", url, "import", "--board", "openrouter-weekly", str(week), cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    status = run_tracker("--database-url", url, "status", cwd=tmp_path, env=env)
+    assert status.returncode == 0, status.stderr
+    assert "…" not in status.stdout
+    row = next(line for line in status.stdout.splitlines() if "openrouter-weekly" in line)
+    assert len(re.findall(r"\d{4}-\d\d-\d\d", row)) == 3  # last attempt, last success, data as of: each whole
+    shown = run_tracker("--database-url", url, "show", "--board", "openrouter-weekly", cwd=tmp_path, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "…" not in shown.stdout
+
+
+def test_the_portfolio_table_is_never_cut_short_off_a_terminal(store, db_url, capsys, monkeypatch):
+    from test_portfolio_store import seed
+
+    seed(store)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["--database-url", db_url, "portfolio"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert "frontier reasoning" in out

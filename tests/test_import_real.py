@@ -150,6 +150,14 @@ def test_legacy_tables_import_with_the_date_in_their_name(db_url, capsys, relati
     assert shown["entries"][0]["rank_kind"] == "upper_bound"
 
 
+def test_a_table_for_another_board_says_which_boards_it_feeds(db_url, capsys):
+    path = str(real_fixture("arena/hfspace-text-gradio-table-2025-07-18.csv"))
+    assert run(db_url, "import", "--board", "arena-text", path) == 65
+    err = capsys.readouterr().err
+    assert "recognised as legacy-csv, which cannot feed board 'arena-text'; it feeds arena-text-raw" in err
+    assert run(db_url, "show", "--board", "arena-text") == 2  # nothing stored
+
+
 def test_html_table_excerpt(db_url, capsys):
     relative = "arena/lmarena-text-htmltable-history-excerpt-2025-11-09.csv"
     assert run(db_url, "import", "--board", "arena-text", str(real_fixture(relative))) == 0

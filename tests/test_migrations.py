@@ -143,3 +143,27 @@ def test_ensure_tells_an_up_to_date_database_without_alembic_and_refuses_an_outd
         schema.ensure(engine)
     finally:
         engine.dispose()
+
+
+def test_a_revision_alembic_cannot_go_to_is_a_usage_error_in_one_line(empty_db_url, capsys):
+    """`tracker db upgrade --revision nosuch` and a downgrade "to" a newer revision are the caller's
+    mistakes: exit 2 with one line naming the revision, no traceback, the schema left as it was."""
+    from tracker.cli import main
+
+    def tracker(*args: str) -> int:
+        return main(["--database-url", empty_db_url, "db", *args])
+
+    assert tracker("upgrade", "--revision", "nosuch") == 2
+    err = capsys.readouterr().err
+    assert err == "tracker: cannot upgrade to revision 'nosuch': Can't locate revision identified by 'nosuch'\n"
+    assert tracker("upgrade", "--revision", "0001") == 0
+    capsys.readouterr()
+    assert tracker("downgrade", "0003") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracker: cannot downgrade to revision '0003': ")
+    assert len(err.splitlines()) == 1
+    engine = make_engine(empty_db_url)
+    try:
+        assert migrate.current_revision(engine) == "0001"
+    finally:
+        engine.dispose()

@@ -50,11 +50,9 @@ def test_two_runs_never_interleave(engine):
     assert a_end <= b_start, "the second run started before the first one finished"
 
 
-def test_run_once_exits_75_while_another_run_holds_the_lock(db_url, engine, tmp_path, capsys):
+def test_run_once_exits_75_while_another_run_holds_the_lock(db_url, engine, capsys):
     with run_lock(engine, holder="pid 99 on scheduler-host since 2026-08-01T00:00:00Z"):
-        code = main(
-            ["--database-url", db_url, "run", "--once", "--config", str(tmp_path / "none.yaml"), "--lock-wait", "0"]
-        )
+        code = main(["--database-url", db_url, "run", "--once", "--all", "--lock-wait", "0"])
     assert code == 75
     err = capsys.readouterr().err
     assert "another run holds the lock" in err

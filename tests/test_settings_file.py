@@ -132,3 +132,42 @@ def test_secrets_in_the_file_are_never_printed(tmp_path):
     assert failed.returncode != 0
     assert key not in failed.stdout + failed.stderr
     assert "filepw77" not in failed.stdout + failed.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[lanes]\nfrontier_min_score = "abc"\n', "lanes: frontier_min_score='abc' is not a number"),
+        ("[lanes]\nnosuch = 3\n", "lanes: unknown threshold 'nosuch'; known: frontier_min_score, "),
+        ("[lanes]\nblend_input_parts = 0\nblend_output_parts = 0\n", "lanes: the blend needs at least one part"),
+    ],
+    ids=["not-a-number", "unknown-threshold", "refused-by-the-rules"],
+)
+def test_bad_lane_thresholds_in_the_file_stop_every_command_naming_it(tmp_path, text, message):
+    """Checked when the file is read, by the lane rules themselves (their names and kinds), not first by
+    the commands that place models in lanes: `status` stops too, exit 2, one line naming the file."""
+    from tracker.lanes import rules_from
+
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        read_settings_file({}, tmp_path, check_lanes=rules_from)
+    assert str(caught.value).startswith(f"{path}: {message}")
+    refused = run_tracker("status", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"tracker: {path}: {message}")
+    assert len(refused.stderr.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [path]  # stopped before any database was made
+
+
+def test_bad_lane_thresholds_in_the_environment_stop_every_command_naming_it(tmp_path):
+    refused = run_tracker("status", cwd=tmp_path, env={"TRACKER_LANES": "frontier_min_score=high"})
+    assert refused.returncode == 2
+    assert refused.stderr == "tracker: TRACKER_LANES: lanes: frontier_min_score='high' is not a number\n"
+
+
+def test_an_unusable_database_url_in_the_file_is_refused_naming_the_file(tmp_path):
+    path = write(tmp_path, 'database_url = "foo://u:filepw77@h/db"\n')
+    refused = run_tracker("status", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"tracker: {path}: database_url: not a database URL this tracker can use (")
+    assert "filepw77" not in refused.stdout + refused.stderr

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import DBAPIError
 
 from tracker.db import Base
+from tracker.models import UsageError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,11 +44,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def _run(engine: Engine, fn: Any, *args: Any) -> None:
+def _run(engine: Engine, fn: Any, revision: str) -> None:
+    """Run an Alembic command to `revision` in one transaction; a revision Alembic cannot go to (unknown,
+    or not below the current one for a downgrade) is the caller's mistake: a UsageError, one line."""
+    from alembic.util import CommandError
+
     config = alembic_config(engine)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        fn(config, *args)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            fn(config, revision)
+    except CommandError as exc:
+        lines = str(exc).strip().splitlines()
+        raise UsageError(f"cannot {fn.__name__} to revision {revision!r}: {lines[0] if lines else exc}") from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -50,6 +50,8 @@ def cli(ctx: click.Context, database_url: str | None, verbose: bool, quiet: bool
     tracker.toml in the working directory (or the file TRACKER_CONFIG names), then defaults.
     """
     _configure_logging(verbose=verbose, quiet=quiet)
+    if ctx.get_parameter_source("database_url") is click.core.ParameterSource.ENVIRONMENT:
+        database_url = None  # the settings read TRACKER_DATABASE_URL themselves, and name it in messages
     ctx.obj = App(database_url=database_url)
     ctx.call_on_close(ctx.obj.close)
 

@@ -9,10 +9,13 @@ from typing import TypeVar
 
 import click
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 
 from tracker.config import Settings, load_settings
 from tracker.db import make_engine
 from tracker.history import History
+from tracker.lanes import rules_from
+from tracker.models import ConfigError
 from tracker.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -24,11 +27,21 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
-        return load_settings(database_url=self._database_url)
+        # Lane thresholds are checked here, where every command reads its settings, so that a bad one
+        # stops every command (not only those that place models in lanes).
+        return load_settings(database_url=self._database_url, check_lanes=rules_from)
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        settings = self.settings
+        try:
+            return make_engine(settings.database_url)
+        except (ArgumentError, ValueError, ImportError) as exc:  # no URL, an unknown dialect or driver, a bad port
+            raise ConfigError(
+                f"{settings.database_url_setting}: not a database URL this tracker can use "
+                f"({_without_password(exc, settings.database_url)}); "
+                "e.g. sqlite:///tracker.sqlite or postgresql://user@host/db"
+            ) from None
 
     @cached_property
     def store(self) -> Store:
@@ -45,6 +58,14 @@ class App:
     def now(self) -> datetime:
         """The one clock of a command: taken at the edge and passed down."""
         return datetime.now(UTC)
+
+
+def _without_password(exc: BaseException, url: str) -> str:
+    """The first line of an error about `url`, with the URL's password, if any, masked."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else exc.__class__.__name__
+    password = url.split("://", 1)[-1].rpartition("@")[0].partition(":")[2]  # user:password@host
+    return text.replace(password, "***") if password else text
 
 
 pass_app = click.make_pass_decorator(App)

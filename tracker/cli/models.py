@@ -14,6 +14,7 @@ import click
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import LOCK_WAIT_SECONDS
+from tracker.cli.output import print_table
 from tracker.models import UsageError
 from tracker.pipeline import schema
 from tracker.pipeline.operate import lane_rules, locked
@@ -133,12 +134,11 @@ def portfolio_cmd(app: App, as_json: bool) -> None:
     if as_json:
         _print_json([row.to_json() for row in rows])
         return
-    from rich.console import Console  # rich, for the commands that print tables
-    from rich.table import Table
+    from rich.table import Table  # rich, for the commands that print tables
 
     table = Table(title="Prestige vs production", caption="Est. spend: weekly tokens x a blended list price.")
     for name in ("Model", "Lane", "Arena Text", "WebDev", "OpenRouter week", "$/1M in/out", "Est. spend"):
         table.add_column(name, justify="left" if name in ("Model", "Lane") else "right")
     for r in rows:
         table.add_row(*_cells(r))
-    Console(soft_wrap=True).print(table)
+    print_table(table)

@@ -1,12 +1,19 @@
-"""How commands report outcomes: one line per capture, and the exit code that sums them up."""
+"""How commands report: one line per capture, the exit code that sums them up, and tables."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from tracker.pipeline.ingest import IngestOutcome
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+# Off a terminal (cron mail, pipes) tables are as wide as their cells: rich would fit them to 80 columns.
+WIDE_ENOUGH = 10_000
 
 # When several sources fail differently, the code that asks most of a person wins.
 _PRIORITY = (65, 69, 66, 75, 2, 1)
@@ -41,3 +48,13 @@ def exit_with(outcomes: Sequence[IngestOutcome]) -> None:
     code = exit_code(outcomes)
     if code:
         raise click.exceptions.Exit(code)
+
+
+def print_table(table: Table) -> None:
+    """Print a rich table: fitted to a terminal as rich does, never cut short anywhere else."""
+    from rich.console import Console  # rich, for the commands that print tables
+
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = WIDE_ENOUGH
+    console.print(table)

@@ -10,6 +10,7 @@ import click
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.data import DATE
+from tracker.cli.output import print_table
 from tracker.models import BOARDS, SOURCES, UsageError, ValueKind
 from tracker.pipeline import schema
 from tracker.pipeline.views import describe, snapshot_json, status_json
@@ -42,8 +43,7 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
     if as_json:
         _print_json(document)
         return
-    from rich.console import Console  # rich, for the commands that print tables
-    from rich.table import Table
+    from rich.table import Table  # rich, for the commands that print tables
 
     spec = BOARDS[board]
     table = Table(title=f"{spec.title}, as of {document['as_of']}", caption=document["attribution"])
@@ -63,7 +63,7 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
         else:
             change = f"{e.change * 100:+.0f}%" if e.change is not None else ""
             table.add_row(rank, e.model, format_tokens(e.tokens or 0), change)
-    Console(soft_wrap=True).print(table)
+    print_table(table)
 
 
 @click.command("diff")
@@ -80,6 +80,8 @@ def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None,
 
     Example: tracker diff --board openrouter-weekly --json
     """
+    if from_date is not None and to_date is not None and from_date > to_date:
+        raise UsageError(f"--from {from_date} is after --to {to_date}: --from names the older side")
     from tracker.pipeline import report  # the diff and the matches it reads: loaded by this command
 
     schema.ensure(app.engine)
@@ -114,8 +116,7 @@ def status_cmd(app: App, as_json: bool) -> None:
     if as_json:
         _print_json(status_json(statuses, now))
     else:
-        from rich.console import Console  # rich, for the commands that print tables
-        from rich.table import Table
+        from rich.table import Table  # rich, for the commands that print tables
 
         table = Table(title="Sources")
         for name in ("Source", "Last attempt", "Outcome", "Last success", "Data as of", "Failures", "Stale"):
@@ -130,7 +131,7 @@ def status_cmd(app: App, as_json: bool) -> None:
                 str(s.consecutive_failures),
                 f"since {s.stale_since}" if s.stale_since else ("yes" if s.stale else "no"),
             )
-        Console(soft_wrap=True).print(table)
+        print_table(table)
         for s in statuses:
             if s.last_error and s.consecutive_failures:
                 click.echo(f"{s.source}: last error: {s.last_error}")

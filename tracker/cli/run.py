@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from tracker.cli.app import App, pass_app
 from tracker.cli.output import echo_outcomes, exit_code
@@ -44,8 +45,15 @@ CONFIG = click.option(
 def _echo_round(result: RoundResult) -> None:
     if result.post is not None:
         click.echo(f"post {result.post.slug}: {result.post.title}")
-    if result.published is not None:
-        click.echo(f"published {result.published.files} files to {result.published.out}")
+    published = result.published
+    if published is None:
+        return
+    if published.written == 0:
+        click.echo(f"nothing new to publish: {published.out} is up to date ({published.files} files)")
+        return
+    kept = published.files - published.written if published.written > 0 else 0  # -1: not counted
+    changed = f" ({published.written} written, {kept} unchanged)" if kept > 0 else ""
+    click.echo(f"published {published.files} files to {published.out}{changed}")
 
 
 @click.command("publish")
@@ -82,6 +90,9 @@ def publish_cmd(app: App, out: Path | None, lock_wait: float) -> None:
 def run_cmd(app: App, once: bool, collect_all: bool, config: Path, out: Path | None, lock_wait: float) -> None:
     """Collect what is due (per cron.yaml), diff, write the post if the week moved enough, publish.
 
+    Without a cron.yaml in the working directory every source is due; a --config file that does not
+    exist is an error (exit 2).
+
     Exits 0 when every source succeeded, else the code of the worst failure (75 transient, 65 layout
     changed, 69 blocked, 66 gone); the site is still published from what is stored.
 
@@ -89,7 +100,9 @@ def run_cmd(app: App, once: bool, collect_all: bool, config: Path, out: Path | N
     """
     from tracker.config.cron import load_cron  # YAML and APScheduler: loaded by the commands that read it
 
-    cron = load_cron(config) if config.exists() else None
+    # The default file is optional (no schedule: every source is due); a file the user names must exist.
+    named = click.get_current_context().get_parameter_source("config") is not ParameterSource.DEFAULT
+    cron = load_cron(config) if named or config.exists() else None
     schema.ensure(app.engine)
     with operate.locked(app.engine, lock_wait):
         result = operate.run_once(

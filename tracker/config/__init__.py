@@ -6,13 +6,15 @@ TOML: `tracker.toml` in the working directory when it is there, or the file `TRA
 must then exist). Its keys are the settings' names (`database_url`, `site_dir`, `base_url`,
 `openrouter_api_key`, `hf_datasets_url`, `arena_url`, `openrouter_url`) and a `[lanes]` table of lane
 thresholds; an unknown key, a value of the wrong kind or a TOML error stops the command, naming the file.
+The lane thresholds' names and kinds belong to `tracker.lanes`, which this layer does not import: the
+caller passes its check (`check_lanes`), and its refusal is told naming the file (or TRACKER_LANES).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -73,6 +75,7 @@ class Settings:
     arena_url: str = "https://arena.ai"
     openrouter_url: str = "https://openrouter.ai"
     lanes: tuple[tuple[str, str], ...] = ()  # lane threshold overrides, name=value (see tracker.lanes)
+    database_url_setting: str = "the default database URL"  # where `database_url` came from, for messages
 
     def __repr__(self) -> str:  # never show secrets, even in a traceback
         key = "set" if self.openrouter_api_key else "unset"
@@ -89,6 +92,10 @@ def database_url_from(env: Mapping[str, str], cwd: Path | None = None, file: Map
     return f"sqlite:///{(cwd or Path.cwd()) / DEFAULT_SQLITE_FILE}"
 
 
+# A check of lane thresholds (name -> text), raising ConfigError: `tracker.lanes.rules_from`.
+LanesCheck = Callable[[Mapping[str, str]], object]
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -96,19 +103,31 @@ def load_settings(
     site_dir: str | Path | None = None,
     base_url: str | None = None,
     cwd: Path | None = None,
+    check_lanes: LanesCheck | None = None,
 ) -> Settings:
     """Settings from flags (the keyword arguments) over the environment over the settings file over
-    defaults (`cwd`: where `tracker.toml` is looked for; the working directory by default)."""
+    defaults (`cwd`: where `tracker.toml` is looked for; the working directory by default). With
+    `check_lanes`, lane thresholds it refuses are a configuration error naming the file or TRACKER_LANES."""
     env = os.environ if env is None else env
-    file, file_lanes = read_settings_file(env, cwd)
+    path = settings_file(env, cwd)
+    file, file_lanes = _read_file(path, check_lanes)
     lanes = dict(file_lanes)
-    lanes.update(parse_pairs(env.get(ENV_LANES, ""), ENV_LANES))  # each threshold: the environment's first
+    env_lanes = parse_pairs(env.get(ENV_LANES, ""), ENV_LANES)
+    lanes.update(env_lanes)  # each threshold: the environment's first
+    if env_lanes and check_lanes is not None:
+        _checked(check_lanes, lanes, ENV_LANES)
 
     def pick(name: str, variable: str) -> str | None:
         return env.get(variable) or file.get(name) or None
 
+    if database_url:
+        url_setting = "--database-url"
+    else:
+        named = [name for name in (ENV_DATABASE_URL, "DATABASE_URL") if env.get(name)]
+        url_setting = named[0] if named else f"{path}: database_url" if file.get("database_url") else ""
     return Settings(
         database_url=normalise_database_url(database_url) if database_url else database_url_from(env, cwd, file),
+        database_url_setting=url_setting or Settings.database_url_setting,
         site_dir=Path(site_dir or pick("site_dir", ENV_SITE_DIR) or "site"),
         base_url=(base_url or pick("base_url", ENV_BASE_URL)),
         openrouter_api_key=pick("openrouter_api_key", ENV_OPENROUTER_API_KEY),
@@ -133,11 +152,15 @@ def settings_file(env: Mapping[str, str], cwd: Path | None = None) -> Path | Non
 
 
 def read_settings_file(
-    env: Mapping[str, str], cwd: Path | None = None
+    env: Mapping[str, str], cwd: Path | None = None, check_lanes: LanesCheck | None = None
 ) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     """The settings file's values (key -> string) and its lane thresholds; empty without a file. An
-    unknown key, a value of the wrong kind or a TOML error is a configuration error naming the file."""
-    path = settings_file(env, cwd)
+    unknown key, a value of the wrong kind (a lane threshold `check_lanes` refuses, too) or a TOML error
+    is a configuration error naming the file."""
+    return _read_file(settings_file(env, cwd), check_lanes)
+
+
+def _read_file(path: Path | None, check_lanes: LanesCheck | None) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     if path is None:
         return {}, ()
     try:
@@ -162,7 +185,16 @@ def read_settings_file(
             values[key] = value
         else:
             raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join((*FILE_KEYS, 'lanes'))}")
+    if lanes and check_lanes is not None:
+        _checked(check_lanes, dict(lanes), str(path))
     return values, tuple(lanes)
+
+
+def _checked(check_lanes: LanesCheck, lanes: Mapping[str, str], where: str) -> None:
+    try:
+        check_lanes(lanes)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def parse_pairs(text: str, name: str) -> tuple[tuple[str, str], ...]:

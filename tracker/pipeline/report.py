@@ -83,6 +83,10 @@ def board_diff(
     board = BOARDS[board_id]
     refs = history.snapshot_refs(board_id) if refs is None else refs
     comparison = pick_comparison(board, refs, from_date=from_date, to_date=to_date)
+    if comparison.newer is None and to_date is not None:
+        later = [r.as_of for r in refs if r.as_of > to_date]
+        if later:  # stored, only not that early: "collect or import first" would be wrong
+            raise UsageError(f"no snapshot of {board_id} on or before {to_date}: the earliest is as of {min(later)}")
     result = _diff(history, board, comparison, policy)
     if store is not None:
         save_events(store, result)

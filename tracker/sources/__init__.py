@@ -61,6 +61,14 @@ def detect_ranking_format(body: bytes, filename: str, board: str) -> RankingForm
     """The first format that claims the file and can feed `board`."""
     candidates = [f for f in ranking_formats() if board in f.boards and f.sniff(body, filename)]
     if not candidates:
+        # Most likely the wrong --board: say what the file is and which boards it can feed.
+        others = [f for f in ranking_formats() if board not in f.boards and f.sniff(body, filename)]
+        if others:
+            feeds = sorted({b for f in others for b in f.boards})
+            raise LayoutError(
+                f"{filename}: recognised as {' or '.join(f.name for f in others)}, which cannot feed board "
+                f"{board!r}; it feeds {', '.join(feeds)}"
+            )
         raise LayoutError(
             f"{filename}: no known format for board {board!r} recognises this file; "
             "name one with --format (see `tracker import --help`)"
