@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 import pytest
+from sqlalchemy import text
 
 from tracker.cli import cli, main
 from tracker.config import load_settings
@@ -360,6 +361,31 @@ def test_diff_to_a_date_before_every_snapshot_names_the_earliest(db_url, capsys)
     assert "collect" not in err
     assert main([*diff, "--from", "2026-10-11", "--to", "2026-10-04", "--json"]) == 2
     assert capsys.readouterr().out == ""
+
+
+def test_an_ad_hoc_diff_is_shown_but_only_the_runs_comparison_is_stored(db_url, engine, capsys):
+    """`diff --from` compares any two snapshots for the reader; storing its events would put them on the
+    board page and in the events downloads beside the week's own."""
+    for week in ("2026-10-04", "2026-10-11", "2026-10-18"):
+        capture = SAMPLES / f"openrouter-weekly-{week}.json"
+        assert main(["--database-url", db_url, "import", "--board", "openrouter-weekly", str(capture)]) == 0
+    diff = ["--database-url", db_url, "diff", "--board", "openrouter-weekly", "--json"]
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM events")).scalar_one())
+
+    before = stored()
+    capsys.readouterr()
+    assert main([*diff, "--from", "2026-10-04"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["from"]["as_of"], shown["to"]["as_of"]) == ("2026-10-04", "2026-10-18")
+    assert shown["events"]
+    assert stored() == before
+    assert main(diff) == 0  # the latest window against the one seven days before, as a run compares
+    week = json.loads(capsys.readouterr().out)
+    assert week["from"]["as_of"] == "2026-10-11"
+    assert stored() == before + len(week["events"]) > before
 
 
 def test_a_publish_with_nothing_new_says_so(db_url, tmp_path, capsys):

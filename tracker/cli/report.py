@@ -73,10 +73,12 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {board, from, to, publish, events: [...]}.")
 @pass_app
 def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None, as_json: bool) -> None:
-    """Compare two snapshots of a board and list what changed (the events are stored once).
+    """Compare two snapshots of a board and list what changed.
 
     With no dates the latest snapshot is compared with the previous comparable one: for OpenRouter's
-    weekly windows, the window that ended seven days earlier; for Arena, the previous snapshot.
+    weekly windows, the window that ended seven days earlier; for Arena, the previous snapshot. That
+    comparison (also with --to alone) is the one a run makes, and its events are stored once; one with
+    --from is shown only, so it never reaches the site's lists of changes or the events downloads.
 
     Example: tracker diff --board openrouter-weekly --json
     """
@@ -85,7 +87,8 @@ def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None,
     from tracker.pipeline import report  # the diff and the matches it reads: loaded by this command
 
     schema.ensure(app.engine)
-    result = report.board_diff(app.history, app.store, board, from_date=from_date, to_date=to_date)
+    store = app.store if from_date is None else None  # an ad-hoc comparison is not the board's history
+    result = report.board_diff(app.history, store, board, from_date=from_date, to_date=to_date)
     if as_json:
         _print_json(result.to_json())
         return
