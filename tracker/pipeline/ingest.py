@@ -10,12 +10,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tracker.history import History
 from tracker.models import (
     CATALOGUE,
     FetchRecord,
+    InvalidCaptureError,
     LayoutError,
     ParsedCatalog,
     ParsedSnapshot,
@@ -35,6 +36,8 @@ from tracker.validate import validate
 log = logging.getLogger(__name__)
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# An upstream may date its data by another time zone than UTC: a day ahead of the reading is still today.
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def ingest(
         # Row counts are judged against the last good capture of the same format: a top-9 chart is not
         # a broken top-50 table.
         checked = [validate(p, history.latest_snapshot(p.board, as_of=p.as_of, method=p.method)) for p in parsed]
+        for p in checked:
+            not_from_the_future(p, observed_at)
     except UsageError:
         raise
     except TrackerError as error:
@@ -124,6 +129,16 @@ def ingest(
         log.warning("%s: %s (%s)", capture.source, error, error.outcome)
         return IngestOutcome(capture.source, capture.name, error.outcome, fetch_id, error=error)
     return _store_snapshots(store, capture, fmt_name, checked, observed_at, fetch_id)
+
+
+def not_from_the_future(parsed: ParsedSnapshot, observed_at: datetime) -> None:
+    """A snapshot dated after the day it was read would stay a board's "latest" for good: refused."""
+    read_on = (observed_at + FUTURE_SLACK).date()
+    if parsed.as_of > read_on or (parsed.window_end is not None and parsed.window_end > read_on):
+        raise InvalidCaptureError(
+            f"{parsed.board}: dated {parsed.as_of.isoformat()}, after the day it was read "
+            f"({observed_at.date().isoformat()}): a snapshot cannot come from the future (check --as-of)"
+        )
 
 
 def _parse_catalog(capture: CaptureInput, body: bytes) -> tuple[str, ParsedCatalog]:
