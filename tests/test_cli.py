@@ -96,7 +96,10 @@ def test_secrets_are_never_printed(tmp_path):
     assert "pw123" not in repr(settings)
     assert settings.database_url == "postgresql+psycopg://u:pw123@h/db"  # postgres:// accepted
     url = f"sqlite:///{tmp_path / 'h.sqlite'}"
-    result = run_tracker("-v", "--database-url", url, "status", cwd=tmp_path, env={"OPENROUTER_API_KEY": key})
+    env = {"OPENROUTER_API_KEY": key}
+    assert run_tracker("--database-url", url, "db", "upgrade", cwd=tmp_path).returncode == 0
+    result = run_tracker("-v", "--database-url", url, "status", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr  # a whole status run, verbose, not a refusal
     assert key not in result.stdout + result.stderr
 
 
@@ -432,3 +435,69 @@ def test_the_portfolio_table_is_never_cut_short_off_a_terminal(store, db_url, ca
     out = capsys.readouterr().out
     assert "…" not in out
     assert "frontier reasoning" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["status", "--json"],
+        ["show", "--board", "arena-text"],
+        ["diff", "--board", "openrouter-weekly"],
+        ["models", "unmatched"],
+        ["portfolio"],
+        ["db", "current"],
+        ["db", "downgrade", "base"],
+    ],
+    ids=lambda args: "-".join(args),
+)
+def test_read_commands_refuse_a_sqlite_file_that_is_not_there(tmp_path, args):
+    """A mistyped path is not a new, empty history: a command that only reads (or changes an existing
+    schema) exits 2 with one line naming the path and how to create it, and creates no file (before,
+    `status` created and migrated one, then exited 0 with every source "never")."""
+    typo = tmp_path / "typo.sqlite"
+    result = run_tracker(*args, cwd=tmp_path, env={"TRACKER_DATABASE_URL": f"sqlite:///{typo}"})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"tracker: TRACKER_DATABASE_URL: no SQLite database at {typo}: create it with `tracker db upgrade`, "
+        "or store data first with `tracker collect` or `tracker import`\n"
+    )
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_sqlite_file_is_named_whole_and_writers_still_create_it(tmp_path):
+    """A relative path is named as SQLite would open it (from the working directory), with the setting
+    it came from; `db upgrade` creates the file as before, and `status` then reads the new, empty
+    history: exit 0, since a source never collected live here is not watched (nothing is stale)."""
+    url = "sqlite:///typo.sqlite"
+    refused = run_tracker("--database-url", url, "status", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"tracker: --database-url: no SQLite database at {tmp_path / 'typo.sqlite'}: ")
+    assert list(tmp_path.iterdir()) == []
+    assert run_tracker("--database-url", url, "db", "upgrade", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "typo.sqlite").is_file()
+    status = run_tracker("--database-url", url, "status", "--json", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    sources = json.loads(status.stdout)["sources"]
+    assert sources
+    assert all(s["last_attempt_at"] is None and not s["stale"] for s in sources)
+    in_memory = run_tracker("--database-url", "sqlite://", "status", cwd=tmp_path)  # always there
+    assert in_memory.returncode == 0, in_memory.stderr
+
+
+def test_reparse_exits_with_the_worst_outcome_after_reporting_every_capture(db_url, tmp_path, capsys):
+    """As `tracker import`: a stored capture that still does not parse makes the exit code its own (65,
+    a changed layout), after every capture is reported, the good ones too (before, reparse exited 0)."""
+    tracker = ["--database-url", db_url]
+    short = tmp_path / "week-2026-08-01.csv"
+    short.write_text("rank,model,tokens\n" + "".join(f"{i},Model {i},{90 - i}B\n" for i in range(1, 5)))
+    good = SAMPLES / "arena-text-2026-10-04.json"
+    assert main([*tracker, "import", "--board", "openrouter-weekly", str(short)]) == 65  # too few rows, kept raw
+    assert main([*tracker, "import", "--board", "arena-text", str(good)]) == 0
+    capsys.readouterr()
+    assert main([*tracker, "reparse"]) == 65
+    out, err = capsys.readouterr()
+    assert re.search(r"^openrouter-weekly: fetch #\d+: \S+: ", err, re.MULTILINE), err
+    assert re.search(r"^arena-text: fetch #\d+: unchanged \(1 snapshot\(s\) as of \S+, 0 new\)$", out, re.MULTILINE)
+    assert main([*tracker, "reparse", "--source", "arena-text"]) == 0

@@ -55,22 +55,24 @@ def db_upgrade(app: App, revision: str) -> None:
 @click.argument("revision")
 @pass_app
 def db_downgrade(app: App, revision: str) -> None:
-    """Downgrade the schema to REVISION ("base" drops every table).
+    """Downgrade the schema to REVISION ("base" drops every table). A SQLite file that is not there is
+    refused (exit 2), not created.
 
     Example: tracker db downgrade base
     """
-    after = schema.downgrade(app.engine, revision)
+    after = schema.downgrade(app.existing_engine(), revision)
     click.echo(f"database at revision {after or 'base'}")
 
 
 @db_group.command("current")
 @pass_app
 def db_current(app: App) -> None:
-    """Print the schema's revision and the newest one this version knows.
+    """Print the schema's revision and the newest one this version knows (exit 1 when they differ; exit 2,
+    creating nothing, when the SQLite file is not there).
 
     Example: tracker db current
     """
-    current, head = schema.revisions(app.engine)
+    current, head = schema.revisions(app.existing_engine())
     click.echo(f"current: {current or 'empty'}\nhead:    {head}")
     if current != head:
         raise click.exceptions.Exit(1)
@@ -149,9 +151,13 @@ def backfill_cmd(app: App, source: str, since: date) -> None:
 def reparse_cmd(app: App, source: str | None) -> None:
     """Re-derive snapshots from every stored raw capture (after a parser fix).
 
+    Every capture is reported; the exit code is the worst outcome's, as for `tracker import` (e.g. 65
+    when a stored capture still does not parse).
+
     Example: tracker reparse --source arena-text
     """
     schema.ensure(app.engine)
     with locked(app.engine, LOCK_WAIT_SECONDS):
         outcomes = reparse(app.store, app.history, observed_at=app.now(), source=source)
-    echo_outcomes(outcomes, failures_are_errors=False)
+    echo_outcomes(outcomes)
+    exit_with(outcomes)

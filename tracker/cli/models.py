@@ -34,7 +34,7 @@ def _print_json(document: Any) -> None:
 def _refresh(app: App) -> None:
     from tracker.pipeline.portfolio import refresh_matches  # matching loads its rules: only these commands
 
-    schema.ensure(app.engine)
+    schema.ensure(app.existing_engine())
     with locked(app.engine, LOCK_WAIT_SECONDS):
         if refresh_matches(app.history, app.store) is None:
             raise UsageError(NO_CATALOGUE)

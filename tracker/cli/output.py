@@ -19,10 +19,11 @@ WIDE_ENOUGH = 10_000
 _PRIORITY = (65, 69, 66, 75, 2, 1)
 
 
-def echo_outcomes(outcomes: Sequence[IngestOutcome], *, failures_are_errors: bool = True) -> None:
+def echo_outcomes(outcomes: Sequence[IngestOutcome]) -> None:
+    """One line per capture: failures on standard error, the rest on standard output."""
     for o in outcomes:
         if o.error is not None:
-            click.echo(f"{o.source}: {o.name}: {o.outcome}: {o.error}", err=failures_are_errors)
+            click.echo(f"{o.source}: {o.name}: {o.outcome}: {o.error}", err=True)
         elif o.catalog is not None:
             c = o.catalog
             click.echo(

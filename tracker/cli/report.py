@@ -34,7 +34,7 @@ def show_cmd(app: App, board: str, as_of: date | None, top: int | None, as_json:
 
     Example: tracker show --board arena-text --top 10 --json
     """
-    schema.ensure(app.engine)
+    schema.ensure(app.existing_engine())
     snapshot = app.history.latest_snapshot(board, as_of=as_of)
     if snapshot is None:
         when = f" on or before {as_of}" if as_of else ""
@@ -86,7 +86,7 @@ def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None,
         raise UsageError(f"--from {from_date} is after --to {to_date}: --from names the older side")
     from tracker.pipeline import report  # the diff and the matches it reads: loaded by this command
 
-    schema.ensure(app.engine)
+    schema.ensure(app.existing_engine())
     store = app.store if from_date is None else None  # an ad-hoc comparison is not the board's history
     result = report.board_diff(app.history, store, board, from_date=from_date, to_date=to_date)
     if as_json:
@@ -109,11 +109,12 @@ def diff_cmd(app: App, board: str, from_date: date | None, to_date: date | None,
 def status_cmd(app: App, as_json: bool) -> None:
     """Per source: last attempt, last success, staleness, consecutive failures, last error.
 
-    Exits 1 when a source is stale past its threshold, so monitoring can alert.
+    Exits 1 when a source is stale past its threshold, so monitoring can alert. Like show and diff, it
+    never creates a database: a SQLite file that is not there is an error (exit 2).
 
     Example: tracker status --json
     """
-    schema.ensure(app.engine)
+    schema.ensure(app.existing_engine())
     now = app.now()
     statuses = app.history.source_status(SOURCES, now)
     if as_json:
