@@ -14,7 +14,8 @@ import pytest
 
 from tracker.diff import DiffOptions, diff_snapshots, event_key, growth_pct
 from tracker.diff_rules import absence_is_known
-from tracker.models import BOARDS, Entry, Event, RankKind, Snapshot
+from tracker.models import BOARDS, CUT_LIST_METHODS, Entry, Event, RankKind, Snapshot
+from tracker.sources.openrouter import charts
 
 TEXT = BOARDS["arena-text"]
 USAGE = BOARDS["openrouter-weekly"]
@@ -25,7 +26,7 @@ NOW = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 # ---- small builders
 
 
-def usage(sid: int, end: date, rows: list[tuple], *, days: int = 7) -> Snapshot:
+def usage(sid: int, end: date, rows: list[tuple], *, days: int = 7, method: str = "test") -> Snapshot:
     """A weekly usage snapshot from (model_id, tokens[, change[, name]]) rows in rank order."""
     entries = []
     for i, row in enumerate(rows):
@@ -35,7 +36,7 @@ def usage(sid: int, end: date, rows: list[tuple], *, days: int = 7) -> Snapshot:
         entries.append(Entry(model_id, name, rank=i + 1, rank_kind=RankKind.BY_VALUE, tokens=tokens, change=change))
     start = end - timedelta(days=days - 1)
     observed = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
-    return Snapshot(sid, USAGE.id, end, observed, tuple(entries), f"u{sid}", "test", start, end)
+    return Snapshot(sid, USAGE.id, end, observed, tuple(entries), f"u{sid}", method, start, end)
 
 
 def arena(
@@ -221,38 +222,56 @@ def test_a_model_missing_from_a_shorter_list_is_not_an_exit():
     assert {e.model_id for e in of(events, "moved")} == {f"m{i:02d}" for i in range(4, 18)}  # moved up one
 
 
-def _top_nine_weeks() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Two top-9 lists, as OpenRouter's weekly chart gives them: m00 and m01 drop out of the nine, m04
-    falls #5 -> #9, "new" and "newer" come in at #1 and #3 (nor list says where the four are when unlisted)."""
+@pytest.mark.parametrize(
+    ("old_n", "new_n", "exits"),
+    [(10, 9, True), (10, 7, False)],  # a small board shown whole: 9 of 10 rows is comparable, 7 is not
+)
+def test_small_boards_compare_only_lists_of_similar_length(old_n, new_n, exits):
+    old = _table("m", old_n)
+    new = old[1 : new_n + 1] if new_n < old_n else old
+    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new))
+    assert bool(of(events, "exited")) is exits
+    if exits:
+        assert [e.model_id for e in of(events, "exited")] == ["m00"]
+
+
+CHART = "openrouter-weekly-chart"  # a format whose lists are cut at their top 9
+
+
+def _top_nine_weeks() -> tuple[Snapshot, Snapshot]:
+    """Two top-9 charts: m00 and m01 drop out of the nine, m04 falls #5 -> #9, "new" and "newer" come in at
+    #1 and #3 (neither list says where the four are when unlisted)."""
     old = _table("m", 9)
     new = [("new", 2000), ("m02", 1900), ("newer", 1800), ("m03", 1700)]
     new += [("m05", 1600), ("m06", 1500), ("m07", 1400), ("m08", 1300), ("m04", 1200)]
-    return old, new
+    return usage(1, LAST_WEEK, old, method=CHART), usage(2, DAY, new, method=CHART)
 
 
 @pytest.mark.parametrize(("old_n", "new_n"), [(9, 9), (10, 9), (9, 10), (19, 19), (19, 30), (30, 19)])
-def test_only_an_absence_from_a_list_of_at_least_n_rows_is_an_entry_or_exit(old_n, new_n):
-    # However alike the two lengths (a top-9 chart each week), a short list may be cut: absence says nothing.
+def test_an_absence_from_a_cut_list_counts_only_where_it_shows_n_rows(old_n, new_n):
+    # However alike the two lengths (a top-9 chart each week), a cut list says nothing of the models it leaves out.
     old = _table("m", old_n)
     new = [("new", 5000), *_table("m", new_n)[1:]]  # m00 gone, "new" listed at #1
-    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new))
+    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old, method=CHART), usage(2, DAY, new, method=CHART))
     assert [e.model_id for e in of(events, "exited")] == (["m00"] if new_n >= 20 else [])
     assert [e.model_id for e in of(events, "entered")] == (["new"] if old_n >= 20 else [])
 
 
-def test_two_top_nine_lists_make_no_entry_or_exit_in_the_top_20():
-    old, new = _top_nine_weeks()
-    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new))
+def test_two_top_nine_charts_make_no_entry_or_exit_in_the_top_20():
+    events = diff_snapshots(USAGE, *_top_nine_weeks())
     assert not of(events, "entered")
     assert not of(events, "exited")
     assert [(e.model_id, e.from_rank, e.to_rank) for e in of(events, "new_leader")] == [("new", None, 1)]
     assert ("moved", "m04") in kinds(events)
-
-
-def test_two_top_nine_lists_still_show_their_whole_top_5():
-    # Within the nine, the line of a top 5 is known: crossing it, or missing from a list of 9 >= 5 rows.
+    # The same lists from a format that shows its whole (small) board: the absences are known.
     old, new = _top_nine_weeks()
-    events = diff_snapshots(USAGE, usage(1, LAST_WEEK, old), usage(2, DAY, new), options=DiffOptions(top_n=5))
+    whole = diff_snapshots(USAGE, replace(old, method="test"), replace(new, method="test"))
+    assert [e.model_id for e in of(whole, "exited")] == ["m00", "m01"]
+
+
+def test_two_top_nine_charts_still_show_their_whole_top_5():
+    # Within the nine, the line of a top 5 is known: crossing it, or missing from a list of 9 >= 5 rows.
+    events = diff_snapshots(USAGE, *_top_nine_weeks(), options=DiffOptions(top_n=5))
     assert [(e.model_id, e.from_rank, e.to_rank) for e in of(events, "entered")] == [
         ("new", None, 1),
         ("newer", None, 3),
@@ -266,11 +285,26 @@ def test_two_top_nine_lists_still_show_their_whole_top_5():
 
 
 @pytest.mark.parametrize(
-    ("absent_from", "top_n", "known"),
-    [(20, 20, True), (50, 20, True), (19, 20, False), (9, 20, False), (9, 9, True), (9, 10, False), (0, 1, False)],
+    ("absent_from", "other", "top_n", "cut", "known"),
+    [
+        (20, 5, 20, True, True),
+        (50, 50, 20, False, True),
+        (19, 19, 20, True, False),
+        (19, 19, 20, False, True),
+        (9, 9, 20, True, False),
+        (9, 9, 20, False, True),
+        (9, 10, 20, False, True),
+        (7, 10, 20, False, False),
+        (9, 9, 9, True, True),
+        (0, 1, 1, False, False),
+    ],
 )
-def test_absence_is_known_from_the_length_of_the_list_it_is_missing_from(absent_from, top_n, known):
-    assert absence_is_known(absent_from, top_n) is known
+def test_absence_is_known_from_the_lists_lengths_unless_cut(absent_from, other, top_n, cut, known):
+    assert absence_is_known(absent_from, other, top_n, 0.8, cut=cut) is known
+
+
+def test_the_weekly_chart_is_the_format_known_to_cut_its_list():
+    assert charts.FORMAT in CUT_LIST_METHODS
 
 
 def test_a_renamed_model_is_the_same_model():

@@ -38,7 +38,7 @@ from typing import Any
 
 from tracker.diff_checks import check_comparable, is_stale
 from tracker.diff_rules import absence_is_known, ci_separated, move_significance, rank_of
-from tracker.models import DEFAULT_TOP_N, Board, Entry, Event, Snapshot, ValueKind
+from tracker.models import CUT_LIST_METHODS, DEFAULT_TOP_N, Board, Entry, Event, Snapshot, ValueKind
 
 KIND_ORDER = (
     "stale",
@@ -57,6 +57,7 @@ KIND_ORDER = (
 class DiffOptions:
     top_n: int = DEFAULT_TOP_N  # the watched zone, and the line for entered/exited and biggest_mover
     top_unchanged: int = 5
+    comparable_ratio: float = 0.8  # small boards: shorter list >= 80% of the longer to trust absences
     biggest_mover_min_places: int = 2
 
 
@@ -243,10 +244,12 @@ class _Pair:
         return [self.event("biggest_mover", i, within_top=n, places=best) for i, p in places.items() if p == best]
 
     def entries_and_exits(self) -> list[Event]:
-        n = self.options.top_n
+        n, ratio = self.options.top_n, self.options.comparable_ratio
         events = []
-        for kind, here, there in (("entered", self.new, self.old), ("exited", self.old, self.new)):
-            absence_known = absence_is_known(len(there), n)
+        sides = (("entered", self.new, self.old, self.older), ("exited", self.old, self.new, self.newer))
+        for kind, here, there, there_snapshot in sides:
+            cut = there_snapshot.method in CUT_LIST_METHODS
+            absence_known = absence_is_known(len(there), len(here), n, ratio, cut=cut)
             for i, entry in here.items():
                 other = there.get(i)
                 crossed = other is not None and rank_of(other) > n

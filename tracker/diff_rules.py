@@ -14,12 +14,13 @@ Significance (Arena score boards only; usage token counts are exact, so their mo
    `rank_upper`..`rank_lower`): significant when the old and new ranges do not overlap; with no
    ranges either, unknown (`None`).
 
-Absence: a model missing from a list is outside that list's top N only if the list shows its whole
-top N (at least N rows). A list shorter than N says nothing about the models it leaves out, however
-long the other list is: OpenRouter's weekly chart lists only its top 9 (the rest are one "others"
-bucket), and a 9-row list looks the same whether it was cut or is the whole board. So a model
-missing from a list shorter than N never makes an entry or an exit; one listed in both that crosses
-the line does.
+Absence: a model missing from a list is outside that list's top N if the list shows its whole top N
+(at least N rows). When both lists are shorter than N, a small board shown whole, a model missing
+from one counts as gone if the shorter list has at least `ratio` (80%) of the longer's rows; unless
+the list it is missing from is cut at a fixed length (`CUT_LIST_METHODS`: OpenRouter's weekly chart
+lists its top 9 and lumps the rest together), which says nothing of the models it leaves out. A model
+missing from a shorter, truncated list is never reported as an exit; one listed in both that crosses
+the line is.
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def move_significance(model_id: str, old: Mapping[str, Entry], new: Mapping[str,
     return verdict
 
 
-def absence_is_known(absent_from: int, top_n: int) -> bool:
-    """A model missing from a list of `absent_from` rows is outside its top N (module docstring)."""
-    return absent_from >= top_n
+def absence_is_known(absent_from: int, other: int, top_n: int, ratio: float, *, cut: bool = False) -> bool:
+    """A model missing from a list of `absent_from` rows (`cut`: at a fixed length) is outside its top N,
+    against a list of `other` rows (module docstring)."""
+    if absent_from >= top_n:
+        return True
+    if cut:
+        return False
+    shorter, longer = min(absent_from, other), max(absent_from, other)
+    return longer < top_n and shorter >= ratio * longer

@@ -270,6 +270,9 @@ class SourceStatus:
 
 
 DEFAULT_TOP_N = 20  # the diff's watched zone: the line for entries, exits and the biggest mover
+# Formats (`Snapshot.method`) whose lists are cut at a fixed length, the rest lumped together: a model
+# missing from one may be anywhere below it. OpenRouter's weekly chart lists its top 9 and "Others".
+CUT_LIST_METHODS = frozenset({"openrouter-weekly-chart"})
 
 
 @dataclass(frozen=True)
