@@ -9,7 +9,7 @@ import pytest
 from test_cli import run_tracker
 from test_portfolio_store import ALPHA, seed
 
-from tracker.config import load_settings, read_settings_file
+from tracker.config import load_settings
 from tracker.models import ConfigError
 
 FILE = """\
@@ -83,7 +83,7 @@ def test_tracker_config_names_the_file_and_it_must_exist(tmp_path):
 def test_a_bad_file_is_refused_naming_it(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError, match=message) as caught:
-        read_settings_file({}, tmp_path)
+        load_settings({}, cwd=tmp_path)
     assert str(caught.value).startswith(f"{path}: ")
 
 
@@ -150,7 +150,7 @@ def test_bad_lane_thresholds_in_the_file_stop_every_command_naming_it(tmp_path, 
 
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
-        read_settings_file({}, tmp_path, check_lanes=rules_from)
+        load_settings({}, cwd=tmp_path, check_lanes=rules_from)
     assert str(caught.value).startswith(f"{path}: {message}")
     refused = run_tracker("status", cwd=tmp_path)
     assert refused.returncode == 2

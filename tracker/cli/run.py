@@ -51,8 +51,8 @@ def _echo_round(result: RoundResult) -> None:
     if published.written == 0:
         click.echo(f"nothing new to publish: {published.out} is up to date ({published.files} files)")
         return
-    kept = published.files - published.written if published.written > 0 else 0  # -1: not counted
-    changed = f" ({published.written} written, {kept} unchanged)" if kept > 0 else ""
+    kept = published.files - published.written  # meaningful when `written` was counted (not -1)
+    changed = f" ({published.written} written, {kept} unchanged)" if 0 < published.written < published.files else ""
     click.echo(f"published {published.files} files to {published.out}{changed}")
 
 

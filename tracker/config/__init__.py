@@ -151,16 +151,10 @@ def settings_file(env: Mapping[str, str], cwd: Path | None = None) -> Path | Non
     return default if default.is_file() else None
 
 
-def read_settings_file(
-    env: Mapping[str, str], cwd: Path | None = None, check_lanes: LanesCheck | None = None
-) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+def _read_file(path: Path | None, check_lanes: LanesCheck | None) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     """The settings file's values (key -> string) and its lane thresholds; empty without a file. An
     unknown key, a value of the wrong kind (a lane threshold `check_lanes` refuses, too) or a TOML error
     is a configuration error naming the file."""
-    return _read_file(settings_file(env, cwd), check_lanes)
-
-
-def _read_file(path: Path | None, check_lanes: LanesCheck | None) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     if path is None:
         return {}, ()
     try:

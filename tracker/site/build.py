@@ -133,7 +133,7 @@ def _board_view(
     names: Mapping[str, str],
     stale: StaleNotice | None,
     events: tuple[Event, ...],
-    organizations: Mapping[str, str | None],
+    infos: Mapping[str, ModelInfo],
 ) -> BoardView:
     latest, previous = history[-1], previous_comparable(b, history)
     slots = timeline(b, history, SPARK_POINTS)
@@ -141,7 +141,7 @@ def _board_view(
         BoardRow(
             entry=e,
             name=names[e.model_id],
-            organization=e.organization or organizations.get(e.model_id) or "",
+            organization=e.organization or (infos[e.model_id].organization if e.model_id in infos else None) or "",
             model_path=paths[e.model_id],
             change=_rank_change(e, previous, index),
             trend=_series(b, index, slots, e.model_id, ranks=b.value is not ValueKind.TOKENS),
@@ -362,7 +362,6 @@ def build_context(
     by_date = sorted((s for h in histories.values() for s in h), key=lambda s: (s.as_of, _source_order(s.board)))
     newest_name = {e.model_id: e.model for s in by_date for e in s.entries}
     names = {m: infos[m].name if m in infos else newest_name[m] for m in model_ids}
-    organizations = {m: info.organization for m, info in infos.items()}
     stale = _stale_notices(status)
     dated = tuple(
         sorted((DatedEvent(day, ev) for ev, day in events), key=lambda d: (d.as_of, _source_order(d.event.board)))
@@ -377,7 +376,7 @@ def build_context(
             names,
             stale.get(b.id),
             tuple(d.event for d in dated if d.event.board == b.id and d.as_of == histories[b.id][-1].as_of),
-            organizations,
+            infos,
         )
         for b in boards
     ]

@@ -167,7 +167,7 @@ def head_parts(data: HeadData) -> SiteParts:
             names,
             stale.get(b),
             tuple(ev for ev, day in data.latest_events if ev.board == b and day == h[-1].as_of),
-            {m: info.organization for m, info in infos.items()},
+            infos,
         )
         for b, h in histories.items()
     ]
